@@ -1,0 +1,24 @@
+{#
+    to_utc_timestamp(expr): ISO 8601 text -> UTC `timestamp` (no time zone).
+    Text with an offset or `Z` (2026-01-05T09:00:00+02:00) is converted to UTC (2026-01-05 07:00:00);
+    naive text is taken as UTC (SPEC §2), whatever the session time zone.
+#}
+{% macro to_utc_timestamp(expr) -%}
+    {{ return(adapter.dispatch('to_utc_timestamp', 'asyncwfm')(expr)) }}
+{%- endmacro %}
+
+{% macro duckdb__to_utc_timestamp(expr) -%}
+    case
+        when regexp_matches(trim({{ expr }}), '[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}(:?\d{2})?)$')
+            then timezone('UTC', cast(trim({{ expr }}) as timestamptz))
+        else cast(trim({{ expr }}) as timestamp)
+    end
+{%- endmacro %}
+
+{#
+    Engines whose cast from ISO 8601 text to a zone-less timestamp honours the offset and normalizes to UTC
+    (Spark with spark.sql.session.timeZone=UTC, Trino via `from_iso8601_timestamp` needs its own macro).
+#}
+{% macro default__to_utc_timestamp(expr) -%}
+    {{ dbt.cast(expr, api.Column.translate_type('timestamp')) }}
+{%- endmacro %}
