@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import sys
+import os
 from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.paths import DBT_PROJECT_DIR, landing_path, policy_path, warehouse_path
+from orchestration.defs.transform.project import dbt_cli_resource
+from orchestration.paths import WAREHOUSE_ENV, landing_path, policy_path, warehouse_path
 
 
 class LandingZone(dg.ConfigurableResource):
@@ -23,23 +23,15 @@ class LandingZone(dg.ConfigurableResource):
         return Path(self.path)
 
 
-def dbt_executable() -> str:
-    """dbt next to the running interpreter, so an unactivated virtualenv still works."""
-    candidate = Path(sys.executable).parent / "dbt"
-    return str(candidate) if candidate.exists() else "dbt"
-
-
 @dg.definitions
 def resources() -> dg.Definitions:
     policy = policy_path()
+    # dbt reads the warehouse path from the environment (profiles.yml): make it the same file as DuckDB's.
+    os.environ.setdefault(WAREHOUSE_ENV, str(warehouse_path()))
     return dg.Definitions(
         resources={
             "duckdb": DuckDBResource(database=str(warehouse_path())),
-            "dbt": DbtCliResource(
-                project_dir=str(DBT_PROJECT_DIR),
-                profiles_dir=str(DBT_PROJECT_DIR),
-                dbt_executable=dbt_executable(),
-            ),
+            "dbt": dbt_cli_resource(),
             "landing": LandingZone(path=str(landing_path()), policy_csv=str(policy) if policy else ""),
         },
         executor=dg.in_process_executor,

@@ -1,0 +1,61 @@
+"""dbt models as Dagster assets: staging → intermediate → marts, in one `dbt build`.
+
+Staffing and forecast are not dbt models: they run after the quality gates (orchestration/defs/staffing/).
+"""
+
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_duckdb import DuckDBResource
+
+from orchestration.defs.resources import LandingZone
+from orchestration.defs.transform.project import dbt_project, ensure_manifest
+from orchestration.paths import DEFAULT_POLICY_CSV
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Asset keys match the warehouse: ``[schema, table]`` for models and seeds, ``[source, table]`` for sources."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            schema = dbt_resource_props["config"].get("schema") or dbt_resource_props["schema"]
+            return dg.AssetKey([schema, dbt_resource_props["name"]])
+        return super().get_asset_key(dbt_resource_props)
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
+            return dbt_resource_props["config"].get("schema") or "transform"
+        return super().get_group_name(dbt_resource_props)
+
+
+def _policy_vars(landing: LandingZone, duckdb: DuckDBResource) -> dict[str, Any]:
+    """Validate the counting policy before any model is built; stage an override for dbt when given."""
+    from orchestration.policy import load_policy, write_policy_override
+
+    if not landing.policy_csv:
+        load_policy(DEFAULT_POLICY_CSV)  # the project's own seed must be valid too
+        return {}
+    policy = load_policy(Path(landing.policy_csv))
+    with duckdb.get_connection() as con:
+        write_policy_override(con, policy)
+    return {"policy_override": True}
+
+
+@dbt_assets(
+    manifest=ensure_manifest(),
+    project=dbt_project(),
+    dagster_dbt_translator=WarehouseTranslator(),
+    pool="duckdb_writer",
+)
+def dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, landing: LandingZone, duckdb: DuckDBResource
+) -> Iterator[Any]:
+    args = ["build"]
+    dbt_vars = _policy_vars(landing, duckdb)
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
+    yield from dbt.cli(args, context=context).stream()
