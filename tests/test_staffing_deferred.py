@@ -18,9 +18,9 @@ def test_hand_computed_profile_with_binding_due_constraint():
     - x3 at 2700 s, 7200 s → 1800 s in each of intervals 3–6, due in interval 6.
 
     Spread: [2025, 1350, 1350, 3150, 2025, 1800, 1800, 0] → ⌈/900⌉ = [3, 2, 2, 4, 3, 2, 2, 0],
-    cumulated [3, 5, 7, 11, 14, 16, 18, 18]. Due: 3600 @0, 3600 @3, 1800 @4, 7200 @6 → cumulated ⌈/900⌉
-    [4, 4, 4, 8, 10, 10, 18, 18]. Interval 0 is 1 agent behind (the backlog) → 4 agents there; interval 6 meets
-    the due work exactly (18 = 18) without help.
+    cumulated [3, 5, 7, 11, 14, 16, 18, 18]. Due: 3600 @0, 3600 @3, 1800 @4, 7200 @6 → cumulated
+    ⌈/900⌉ [4, 4, 4, 8, 10, 10, 18, 18]. Interval 0 is 1 agent behind (the backlog) → 4 agents there;
+    interval 6 meets the due work exactly (18 = 18) without help.
     """
     r = deferred.deferred_requirements([-2700, 0, 450, 2700], [3600, 3600, 1800, 7200], 3600, 8, 900, 1.0)
     np.testing.assert_allclose(r.spread_seconds, [2025, 1350, 1350, 3150, 2025, 1800, 1800, 0])

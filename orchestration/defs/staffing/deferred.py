@@ -3,12 +3,14 @@
 SPEC §7: each arrival's workload is spread evenly (per second) over its response window
 [arrival, arrival + service_target]; the agents an interval needs are that spread workload
 ÷ (interval length × max_occupancy), rounded up. Then cumulative capacity must never fall behind
-cumulative work that is due: work due by the end of interval t = every arrival whose deadline ≤ end of t, including the backlog open at the start
-of the horizon (arrival times before 0, so part of its window has already passed: only the part inside the
-horizon is spread, the whole of it is due at its deadline, and the constraint adds the catch-up capacity).
+cumulative work that is due: work due by the end of interval t = every arrival whose deadline ≤ end
+of t, including the backlog open at the start of the horizon (arrival times before 0, so part of its
+window has already passed: only the part inside the horizon is spread, the whole of it is due at its
+deadline, and the constraint adds the catch-up capacity).
 
-Everything is O(arrivals + intervals): the spread is a sum of ramps evaluated at the interval boundaries with
-``bincount`` + ``cumsum``, the due work is a ``bincount`` of deadlines, and the catch-up is a running maximum.
+Everything is O(arrivals + intervals): the spread is a sum of ramps evaluated at the interval
+boundaries with ``bincount`` + ``cumsum``, the due work is a ``bincount`` of deadlines, and the
+catch-up is a running maximum.
 Times are seconds from the horizon start; interval k is [k·L, (k+1)·L).
 """
 
