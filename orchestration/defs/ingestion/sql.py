@@ -73,10 +73,10 @@ def jsonl_records_sql(spec: Source) -> str:
     for f in spec.arrays:
         path = lit(f'$."{f}"')
         picks.append(
-            f"case when json_type(raw_text, {path}) = 'ARRAY' "
-            f"then json_extract_string(raw_text, {lit(f'$.{ident(f)}[*]')}) end as {ident(f)}"
+            f"case when json_type(doc, {path}) = 'ARRAY' "
+            f"then json_extract_string(doc, {lit(f'$.{ident(f)}[*]')}) end as {ident(f)}"
         )
-        picks.append(f"json_type(raw_text, {path}) as {ident('_type_' + f)}")
+        picks.append(f"json_type(doc, {path}) as {ident('_type_' + f)}")
     patch = "{" + ",".join(f'"{f}":null' for f in spec.fields) + "}"
     return f"""
 create or replace temp table _ingest_records as
@@ -95,16 +95,21 @@ parsed as (
         case
             when bad_encoding then {lit(REASON_INVALID_ENCODING)}
             when not json_valid(raw_text) then {lit(REASON_BROKEN_JSON)}
-            when json_type(raw_text) <> 'OBJECT' then {lit(REASON_NOT_OBJECT)}
+            when json_type(if(json_valid(raw_text), raw_text, null)) <> 'OBJECT' then {lit(REASON_NOT_OBJECT)}
         end as struct_reason
     from lines
+),
+objects as (
+    -- JSON functions raise on malformed input even inside a CASE branch: feed them NULL instead
+    select *, if(struct_reason is null, raw_text, null) as doc
+    from parsed
 ),
 extracted as (
     select
         *,
-        case when struct_reason is null then json_extract_string(raw_text, [{paths}]) end as vals,
-        case when struct_reason is null then json_merge_patch(raw_text, {lit(patch)}) end as rest
-    from parsed
+        json_extract_string(doc, [{paths}]) as vals,
+        json_merge_patch(doc, {lit(patch)}) as rest
+    from objects
 )
 select
     _file,
