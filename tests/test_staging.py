@@ -266,6 +266,16 @@ def test_voice_calls(warehouse: duckdb.DuckDBPyConnection) -> None:
     ]  # fmt: skip
 
 
+def test_numbers_are_64_bit(warehouse: duckdb.DuckDBPyConnection) -> None:
+    types = dict(rows(warehouse, "select table_name || '.' || column_name, data_type from "
+                      "information_schema.columns where table_schema = 'staging'"))  # fmt: skip
+    assert types["stg_voice__calls.hold_seconds"] == "DOUBLE"
+    assert types["stg_seeds__channel_policies.service_level_goal"] == "DOUBLE"
+    assert types["stg_seeds__channel_policies.max_concurrency"] == "INTEGER"
+    assert rows(warehouse, "select service_level_goal from staging.stg_seeds__channel_policies "
+                "where channel = 'voice'") == [(0.8,)]  # fmt: skip
+
+
 def test_queues_seed_keeps_text_keys(warehouse: duckdb.DuckDBPyConnection) -> None:
     assert rows(
         warehouse, "select queue_id, source_key from staging.stg_seeds__queues where channel = 'sms'"

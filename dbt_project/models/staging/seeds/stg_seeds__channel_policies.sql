@@ -25,16 +25,16 @@ typed as (
         lower(trim(cast(contact_unit as {{ dbt.type_string() }}))) as contact_unit,
         lower(trim(cast(handle_time_basis as {{ dbt.type_string() }}))) as handle_time_basis,
         lower(trim(cast(concurrency_mode as {{ dbt.type_string() }}))) as concurrency_mode,
-        cast(session_gap_minutes as {{ dbt.type_float() }}) as session_gap_minutes,
-        cast(thread_gap_minutes as {{ dbt.type_float() }}) as thread_gap_minutes,
-        cast(switch_window_minutes as {{ dbt.type_float() }}) as switch_window_minutes,
+        cast(session_gap_minutes as {{ type_double() }}) as session_gap_minutes,
+        cast(thread_gap_minutes as {{ type_double() }}) as thread_gap_minutes,
+        cast(switch_window_minutes as {{ type_double() }}) as switch_window_minutes,
         cast(merge_channel_switches as {{ dbt.type_boolean() }}) as merge_channel_switches,
         cast(is_deferred as {{ dbt.type_boolean() }}) as is_deferred,
-        cast(service_target_seconds as {{ dbt.type_float() }}) as service_target_seconds,
-        cast(service_level_goal as {{ dbt.type_float() }}) as service_level_goal,
-        cast(max_occupancy as {{ dbt.type_float() }}) as max_occupancy,
+        cast(service_target_seconds as {{ type_double() }}) as service_target_seconds,
+        cast(service_level_goal as {{ type_double() }}) as service_level_goal,
+        cast(max_occupancy as {{ type_double() }}) as max_occupancy,
         cast(max_concurrency as {{ dbt.type_int() }}) as max_concurrency,
-        cast(default_shrinkage as {{ dbt.type_float() }}) as default_shrinkage
+        cast(default_shrinkage as {{ type_double() }}) as default_shrinkage
     from policies
 ),
 
