@@ -174,9 +174,11 @@ RULES: dict[str, Callable[[str], object]] = {
 # --- public API -----------------------------------------------------------------------------------------
 
 
-def load_policy(path: Path) -> pd.DataFrame:
-    """Read a policy CSV as text (trimmed cells, empty cell = ''), not yet validated.
+def load_policy(path: Path, *, validate: bool = True) -> pd.DataFrame:
+    """Read a policy CSV as text cells (trimmed; an empty cell is '').
 
+    With ``validate`` (the default) raise ``PolicyError`` naming every problem, so that a caller can simply
+    ``load_policy(path)`` before a run; ``validate=False`` returns the file as is, for ``validate_policy``.
     The file name is kept in ``df.attrs["source"]`` so that errors can name it.
     """
     path = Path(path)
@@ -187,6 +189,10 @@ def load_policy(path: Path) -> pd.DataFrame:
     df.columns = [str(column).strip() for column in df.columns]
     df = df.apply(lambda column: column.str.strip())
     df.attrs["source"] = f"policy file {path}"
+    if validate:
+        errors = validate_policy(df)
+        if errors:
+            raise _combined(errors)
     return df
 
 

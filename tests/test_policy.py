@@ -3,6 +3,7 @@ the run before any mart is written, with a message that names the row and the co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -37,11 +38,12 @@ def write(tmp_path: Path, df: pd.DataFrame, name: str = "x.csv") -> Path:
 
 
 def messages(path: Path) -> list[str]:
-    return [str(error) for error in validate_policy(load_policy(path))]
+    return [str(error) for error in validate_policy(load_policy(path, validate=False))]
 
 
 def test_seed_policy_is_valid() -> None:
-    assert validate_policy(load_policy(DEFAULT_POLICY_CSV)) == []
+    assert validate_policy(load_policy(DEFAULT_POLICY_CSV, validate=False)) == []
+    load_policy(DEFAULT_POLICY_CSV)  # does not raise
     typed = read_policy(DEFAULT_POLICY_CSV)
     assert list(typed.columns) == list(POLICY_COLUMNS)
     assert sorted(typed["channel"]) == ["chat", "email", "sms", "social", "voice"]
@@ -135,15 +137,33 @@ def test_cells_are_trimmed_and_case_insensitive(tmp_path: Path, seed_text: pd.Da
     assert policy_version(read_policy(path)) == policy_version(read_policy(DEFAULT_POLICY_CSV))
 
 
-def test_read_policy_raises_one_error_listing_every_problem(tmp_path: Path, seed_text: pd.DataFrame) -> None:
+@pytest.mark.parametrize("reader", [load_policy, read_policy])
+def test_loading_raises_one_error_listing_every_problem(
+    tmp_path: Path, seed_text: pd.DataFrame, reader: Callable[[Path], pd.DataFrame]
+) -> None:
     seed_text.loc[seed_text["channel"] == "email", "contact_unit"] = "ticket"
     seed_text.loc[seed_text["channel"] == "sms", "session_gap_minutes"] = "-5"
     path = write(tmp_path, seed_text)
     with pytest.raises(PolicyError) as raised:
-        read_policy(path)
+        reader(path)
     assert len(raised.value.errors) == 2
-    assert "row 1 (channel email), column contact_unit" in str(raised.value)
-    assert "row 3 (channel sms), column session_gap_minutes" in str(raised.value)
+    assert str(raised.value).splitlines() == [
+        f"policy file {path}: 2 problems:",
+        f"  policy file {path}, row 1 (channel email), column contact_unit: "
+        "must be one of message, session, thread, got 'ticket'",
+        f"  policy file {path}, row 3 (channel sms), column session_gap_minutes: "
+        "must be a positive number, got '-5'",
+    ]
+
+
+def test_loading_raises_the_single_error_itself(tmp_path: Path, seed_text: pd.DataFrame) -> None:
+    path = write(tmp_path, seed_text[seed_text["channel"] != "sms"])
+    with pytest.raises(PolicyError) as raised:
+        load_policy(path)
+    assert raised.value.column == "channel"
+    assert str(raised.value) == (
+        f"policy file {path}, column channel: no row for channel sms (one row per channel is required)"
+    )
 
 
 def test_unreadable_file_is_a_policy_error(tmp_path: Path) -> None:
