@@ -46,8 +46,8 @@ message_counts as (
     select
         {{ key }},
         count(*) as n_messages,
-        sum(case when direction = 'inbound' then 1 else 0 end) as n_inbound_messages,
-        sum(case when direction = 'outbound' then 1 else 0 end) as n_outbound_messages,
+        cast(sum(case when direction = 'inbound' then 1 else 0 end) as {{ dbt.type_bigint() }}) as n_inbound_messages,
+        cast(sum(case when direction = 'outbound' then 1 else 0 end) as {{ dbt.type_bigint() }}) as n_outbound_messages,
         count(distinct session_id) as n_sessions
     from messages
     group by {{ key }}

@@ -12,7 +12,7 @@
 {%- endmacro %}
 
 {% macro default__seconds_between(start_at, end_at) -%}
-    cast({{ dbt.datediff(start_at, end_at, 'second') }} as {{ dbt.type_float() }})
+    cast({{ dbt.datediff(start_at, end_at, 'second') }} as {{ asyncwfm.type_double() }})
 {%- endmacro %}
 
 {% macro add_seconds(ts, seconds) -%}

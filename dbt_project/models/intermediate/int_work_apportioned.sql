@@ -92,11 +92,11 @@ final as (
         pieces.piece_started_at as started_at,
         pieces.piece_ended_at as ended_at,
         {{ asyncwfm.seconds_between('pieces.piece_started_at', 'pieces.piece_ended_at') }} as piece_seconds,
-        pieces.open_segments as concurrent_items,
+        cast(pieces.open_segments as {{ dbt.type_bigint() }}) as concurrent_items,
         policies.concurrency_mode,
         case
             when policies.concurrency_mode = 'apportioned'
-                then {{ asyncwfm.seconds_between('pieces.piece_started_at', 'pieces.piece_ended_at') }} / pieces.open_segments
+                then {{ asyncwfm.seconds_between('pieces.piece_started_at', 'pieces.piece_ended_at') }} / cast(pieces.open_segments as {{ asyncwfm.type_double() }})
             else {{ asyncwfm.seconds_between('pieces.piece_started_at', 'pieces.piece_ended_at') }}
         end as handle_seconds,
         pieces.is_from_cdr,

@@ -118,8 +118,8 @@ message_counts as (
     select
         contact_id,
         count(*) as n_messages,
-        sum(case when direction = 'inbound' then 1 else 0 end) as n_inbound_messages,
-        sum(case when direction = 'outbound' then 1 else 0 end) as n_outbound_messages,
+        cast(sum(case when direction = 'inbound' then 1 else 0 end) as {{ dbt.type_bigint() }}) as n_inbound_messages,
+        cast(sum(case when direction = 'outbound' then 1 else 0 end) as {{ dbt.type_bigint() }}) as n_outbound_messages,
         count(distinct thread_id) as n_threads
     from messages
     group by contact_id

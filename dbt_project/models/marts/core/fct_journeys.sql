@@ -38,7 +38,7 @@ totals as (
         count(*) as n_threads,
         min(started_at) as started_at,
         max(ended_at) as ended_at,
-        sum(n_messages) as n_messages,
+        cast(sum(n_messages) as {{ dbt.type_bigint() }}) as n_messages,
         sum(handle_seconds) as handle_seconds
     from threads
     group by journey_id
