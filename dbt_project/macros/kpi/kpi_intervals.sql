@@ -1,0 +1,93 @@
+{#
+    Interval bucketing in the site time zone (SPEC §6; DECISIONLOG "KPIs and intervals").
+
+    All warehouse timestamps are UTC `timestamp` (no time zone). An interval is `interval_minutes` long and
+    starts at a local wall-clock time that is a multiple of `interval_minutes` after local midnight, in
+    var('site_timezone'). Its key is `interval_start_utc`: on a fall-back day the repeated local hour gives
+    two distinct intervals with the same local `interval_start` and different `interval_start_utc`.
+
+    kpi_utc_to_local(ts)            UTC timestamp -> local wall-clock timestamp (dispatch: DuckDB-only function)
+    kpi_local_interval_floor(ts)    local timestamp -> start of its local interval (cross-database)
+    kpi_interval_start_utc(ts)      UTC timestamp -> UTC start of the local interval holding it
+    kpi_interval_start_local(ts)    UTC timestamp -> local start of the local interval holding it
+    kpi_timestamp_series(a, b, m)   table expression: timestamps a, a+m min, ... <= b (column `series_at`)
+
+    Assumes every UTC offset change of the zone is a multiple of interval_minutes (true for 15-minute
+    intervals in every current zone, and for 60-minute intervals outside zones with :30/:45 offsets).
+#}
+
+{% macro kpi_interval_minutes() -%}
+    {{ return(var('interval_minutes', 15) | int) }}
+{%- endmacro %}
+
+{% macro kpi_site_timezone() -%}
+    {{ return(var('site_timezone', 'UTC')) }}
+{%- endmacro %}
+
+{% macro kpi_utc_to_local(ts) -%}
+    {{ return(adapter.dispatch('kpi_utc_to_local', 'asyncwfm')(ts)) }}
+{%- endmacro %}
+
+{# timezone('UTC', naive) reads the naive value as UTC (-> timestamptz); timezone(zone, timestamptz) gives the
+   zone's wall clock. Independent of the session TimeZone. #}
+{% macro duckdb__kpi_utc_to_local(ts) -%}
+    timezone('{{ asyncwfm.kpi_site_timezone() }}', timezone('UTC', {{ ts }}))
+{%- endmacro %}
+
+{# Spark / Databricks #}
+{% macro default__kpi_utc_to_local(ts) -%}
+    from_utc_timestamp({{ ts }}, '{{ asyncwfm.kpi_site_timezone() }}')
+{%- endmacro %}
+
+{% macro kpi_local_interval_floor(local_ts) -%}
+    {%- set minutes = asyncwfm.kpi_interval_minutes() -%}
+    {%- set day_start = dbt.date_trunc('day', local_ts) -%}
+    {{ dbt.dateadd(
+        'minute',
+        'cast(floor(' ~ dbt.datediff(day_start, local_ts, 'minute') ~ ' / ' ~ minutes ~ ') as ' ~ dbt.type_int() ~ ') * ' ~ minutes,
+        day_start
+    ) }}
+{%- endmacro %}
+
+{#
+    UTC start = local floor - UTC offset, the offset being (local - utc) at the instant itself. Sub-second parts
+    cancel in the offset, so the result is exact.
+#}
+{% macro kpi_interval_start_utc(ts) -%}
+    {%- set local_ts = asyncwfm.kpi_utc_to_local(ts) -%}
+    {{ dbt.dateadd(
+        'second',
+        '-1 * ' ~ dbt.datediff(ts, local_ts, 'second'),
+        asyncwfm.kpi_local_interval_floor(local_ts)
+    ) }}
+{%- endmacro %}
+
+{% macro kpi_interval_start_local(ts) -%}
+    {{ asyncwfm.kpi_local_interval_floor(asyncwfm.kpi_utc_to_local(ts)) }}
+{%- endmacro %}
+
+{% macro kpi_timestamp_series(start_at, end_at, step_minutes) -%}
+    {{ return(adapter.dispatch('kpi_timestamp_series', 'asyncwfm')(start_at, end_at, step_minutes)) }}
+{%- endmacro %}
+
+{% macro duckdb__kpi_timestamp_series(start_at, end_at, step_minutes) -%}
+    unnest(generate_series({{ start_at }}, {{ end_at }}, to_minutes(cast({{ step_minutes }} as bigint)))) as series(series_at)
+{%- endmacro %}
+
+{# Spark / Databricks #}
+{% macro default__kpi_timestamp_series(start_at, end_at, step_minutes) -%}
+    explode(sequence({{ start_at }}, {{ end_at }}, make_interval(0, 0, 0, 0, 0, {{ step_minutes }}, 0))) as series(series_at)
+{%- endmacro %}
+
+{#
+    Seconds of the overlap of [a_start, a_end) and [b_start, b_end) (0 when they do not overlap).
+#}
+{% macro kpi_overlap_seconds(a_start, a_end, b_start, b_end) -%}
+    greatest(
+        {{ asyncwfm.seconds_between(
+            'greatest(' ~ a_start ~ ', ' ~ b_start ~ ')',
+            'least(' ~ a_end ~ ', ' ~ b_end ~ ')'
+        ) }},
+        0
+    )
+{%- endmacro %}

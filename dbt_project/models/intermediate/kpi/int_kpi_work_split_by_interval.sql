@@ -1,0 +1,80 @@
+{#
+    One row per work piece (int_work_apportioned) and interval it overlaps (SPEC §6: work is attributed to the
+    interval in which it was performed). A piece crossing a boundary is cut at it; its handle_seconds are
+    split in proportion to the wall-clock seconds on each side (concurrency is constant inside a piece, so
+    the proportional split is exact). is_attributed: the piece belongs to a contact (its item matched a
+    message); unattributed work counts for the agent, not for any queue.
+#}
+with
+
+work as (
+    select * from {{ ref('int_work_apportioned') }}
+),
+
+intervals as (
+    select * from {{ ref('int_kpi_intervals_spined') }}
+),
+
+split as (
+    select
+        work.piece_id,
+        work.agent_id,
+        work.segment_id,
+        work.channel,
+        work.queue_id,
+        work.item_id,
+        work.activity,
+        work.message_key,
+        work.thread_id,
+        work.session_id,
+        work.contact_id,
+        work.journey_id,
+        work.concurrency_mode,
+        work.is_from_cdr,
+        cast(work.concurrent_items as {{ dbt.type_int() }}) as concurrent_items,
+        work.piece_seconds,
+        work.handle_seconds as piece_handle_seconds,
+        intervals.interval_start_utc,
+        case when work.started_at > intervals.interval_start_utc then work.started_at else intervals.interval_start_utc end
+            as started_at,
+        case when work.ended_at < intervals.interval_end_utc then work.ended_at else intervals.interval_end_utc end
+            as ended_at,
+        work.policy_version
+    from work
+    inner join intervals
+        on intervals.interval_start_utc < work.ended_at
+        and intervals.interval_end_utc > work.started_at
+),
+
+final as (
+    select
+        piece_id,
+        interval_start_utc,
+        agent_id,
+        segment_id,
+        channel,
+        queue_id,
+        item_id,
+        activity,
+        message_key,
+        thread_id,
+        session_id,
+        contact_id,
+        journey_id,
+        contact_id is not null as is_attributed,
+        concurrency_mode,
+        is_from_cdr,
+        concurrent_items,
+        started_at,
+        ended_at,
+        {{ asyncwfm.seconds_between('started_at', 'ended_at') }} as split_seconds,
+        case
+            when piece_seconds > 0
+                then piece_handle_seconds * {{ asyncwfm.seconds_between('started_at', 'ended_at') }} / piece_seconds
+            else 0
+        end as handle_seconds,
+        policy_version
+    from split
+)
+
+select * from final

@@ -1,0 +1,143 @@
+{#
+    One row per local day x channel x counting approach (SPEC §6): the same messages and the same agent work
+    counted five ways, whatever contact_unit the policy configures, so the cost of a policy choice is
+    visible on the user's own data.
+    - message/active, session/active, thread/active, journey/active: one contact per message (voice: call leg),
+      session, thread or cross-channel journey; handle = the active work (int_work_apportioned.handle_seconds,
+      after the channel's concurrency_mode) attributed to it.
+    - thread/elapsed: one contact per thread; handle = the thread's span (first to last event).
+    A contact's day is the local day (site_timezone) of its first event (message or work start); a journey
+    belongs to the channel where it started. Work whose item matches no message belongs to no contact and is
+    in none of the approaches. With the same work set, the active approaches have the same total handle over
+    all days and channels (and message/session/thread per channel); only counts and AHT differ.
+#}
+{%- set approaches = [
+    {'approach': 'message/active', 'unit': 'message', 'key': 'message_key', 'channel': 'channel', 'basis': 'active'},
+    {'approach': 'session/active', 'unit': 'session', 'key': 'session_id', 'channel': 'channel', 'basis': 'active'},
+    {'approach': 'thread/active', 'unit': 'thread', 'key': 'thread_id', 'channel': 'channel', 'basis': 'active'},
+    {'approach': 'thread/elapsed', 'unit': 'thread', 'key': 'thread_id', 'channel': 'channel', 'basis': 'elapsed'},
+    {'approach': 'journey/active', 'unit': 'journey', 'key': 'journey_id', 'channel': 'journey_channel', 'basis': 'active'},
+] %}
+
+with
+
+messages as (
+    select * from {{ ref('int_contacts_assigned') }}
+),
+
+work as (
+    select * from {{ ref('int_work_apportioned') }}
+    where message_key is not null
+),
+
+journeys as (
+    select * from {{ ref('int_journeys_linked') }}
+),
+
+policies as (
+    select * from {{ ref('stg_seeds__channel_policies') }}
+),
+
+policy_version as (
+    select max(policy_version) as policy_version from policies
+),
+
+events as (
+    select
+        message_key, session_id, thread_id, journey_id, channel,
+        occurred_at as started_at,
+        ended_at,
+        cast(0 as {{ dbt.type_float() }}) as handle_seconds
+    from messages
+    union all
+    select
+        message_key, session_id, thread_id, journey_id, channel,
+        started_at,
+        ended_at,
+        handle_seconds
+    from work
+),
+
+events_with_journey as (
+    select
+        events.*,
+        coalesce(journeys.journey_channel, events.channel) as journey_channel
+    from events
+    left join journeys
+        on journeys.thread_id = events.thread_id
+),
+
+{% for a in approaches %}
+{%- if a.basis == 'active' %}
+units_{{ a.unit }} as (
+    select
+        {{ a.key }} as unit_id,
+        min({{ a.channel }}) as channel,
+        min(started_at) as started_at,
+        max(ended_at) as ended_at,
+        sum(handle_seconds) as active_seconds
+    from events_with_journey
+    group by {{ a.key }}
+),
+{% endif %}
+{%- endfor %}
+
+contacts as (
+    {%- for a in approaches %}
+    select
+        '{{ a.approach }}' as approach,
+        '{{ a.unit }}' as contact_unit,
+        '{{ a.basis }}' as handle_time_basis,
+        unit_id,
+        channel,
+        cast({{ asyncwfm.kpi_utc_to_local('started_at') }} as date) as contact_date,
+        {% if a.basis == 'elapsed' -%}
+        {{ asyncwfm.seconds_between('started_at', 'ended_at') }}
+        {%- else -%}
+        active_seconds
+        {%- endif %} as handle_seconds
+    from units_{{ a.unit }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+daily as (
+    select
+        contact_date,
+        channel,
+        approach,
+        contact_unit,
+        handle_time_basis,
+        count(*) as contacts,
+        sum(handle_seconds) as handle_seconds
+    from contacts
+    group by contact_date, channel, approach, contact_unit, handle_time_basis
+),
+
+final as (
+    select
+        cast(daily.contact_date as date) as contact_date,
+        cast(daily.channel as {{ dbt.type_string() }}) as channel,
+        cast(daily.approach as {{ dbt.type_string() }}) as approach,
+        cast(daily.contact_unit as {{ dbt.type_string() }}) as contact_unit,
+        cast(daily.handle_time_basis as {{ dbt.type_string() }}) as handle_time_basis,
+        cast(daily.contacts as {{ dbt.type_bigint() }}) as contacts,
+        cast(daily.handle_seconds as {{ dbt.type_float() }}) as handle_seconds,
+        cast(case when daily.contacts > 0 then daily.handle_seconds / daily.contacts end as {{ dbt.type_float() }})
+            as aht_seconds,
+        cast(
+            coalesce(
+                policies.contact_unit = daily.contact_unit and policies.handle_time_basis = daily.handle_time_basis,
+                false
+            ) as {{ dbt.type_boolean() }}
+        ) as is_configured_approach,
+        cast(policy_version.policy_version as {{ dbt.type_string() }}) as policy_version
+    from daily
+    left join policies
+        on policies.channel = daily.channel
+    cross join policy_version
+)
+
+select * from final
