@@ -7,11 +7,17 @@
     {{ return(adapter.dispatch('to_utc_timestamp', 'asyncwfm')(expr)) }}
 {%- endmacro %}
 
+{#
+    DuckDB: text without a zone designator (date, or date and time) is cast straight to `timestamp`; anything
+    else (Z, +02, +0200, +02:00, a zone name such as Europe/Paris) goes through `timestamptz` and is converted
+    to UTC. A plain cast to `timestamp` would silently drop the offset, and a cast to `timestamptz` would read
+    naive text in the session time zone.
+#}
 {% macro duckdb__to_utc_timestamp(expr) -%}
     case
-        when regexp_matches(trim({{ expr }}), '[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([zZ]|[+-]\d{2}(:?\d{2})?)$')
-            then timezone('UTC', cast(trim({{ expr }}) as timestamptz))
-        else cast(trim({{ expr }}) as timestamp)
+        when regexp_matches({{ expr }}, '^\s*\d{4}-\d{1,2}-\d{1,2}([T ]\d{1,2}:\d{2}(:\d{2}(\.\d*)?)?)?\s*$')
+            then cast(trim({{ expr }}) as timestamp)
+        else timezone('UTC', cast(trim({{ expr }}) as timestamptz))
     end
 {%- endmacro %}
 
