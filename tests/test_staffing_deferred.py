@@ -75,5 +75,8 @@ def test_backlog_arrivals_assumption():
     np.testing.assert_allclose(arrivals, [-3000, -1800, -600])
     np.testing.assert_allclose(weights, [1, 1, 0.5])
     assert deferred.backlog_arrivals(0, 3600)[0].size == 0
+    # with the oldest item's age known: evenly from −age up to the horizon start
+    arrivals, _ = deferred.backlog_arrivals(4, 3600, oldest_age_seconds=8000)
+    np.testing.assert_allclose(arrivals, [-8000, -6000, -4000, -2000])
     with pytest.raises(ValueError):
         deferred.spread_workload([0], [1], 0, 2, 900)

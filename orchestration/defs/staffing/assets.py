@@ -83,14 +83,19 @@ def replace_table(
         con.unregister("_staffing_frame")
 
 
+HISTORY_COLUMNS = ["interval_start", "queue_id", "channel", "contacts_offered", "aht_seconds"]
+OPTIONAL_HISTORY_COLUMNS = ["avg_concurrency", "backlog_end", "oldest_backlog_age_seconds"]
+
+
 def read_history(con: duck.DuckDBPyConnection) -> pd.DataFrame:
-    """The interval KPIs staffing needs (SPEC §6 column names)."""
-    return con.execute(
-        """
-        select interval_start, queue_id, channel, contacts_offered, aht_seconds, avg_concurrency, backlog_end
-        from marts.agg_interval_kpis
-        """
-    ).df()
+    """The interval KPIs staffing needs (SPEC §6 names); optional columns are read when the mart has them."""
+    present = set(con.execute("describe marts.agg_interval_kpis").df()["column_name"])
+    missing = [c for c in HISTORY_COLUMNS if c not in present]
+    if missing:
+        raise ValueError(f"marts.agg_interval_kpis lacks column(s) {missing} that staffing needs")
+    columns = HISTORY_COLUMNS + [c for c in OPTIONAL_HISTORY_COLUMNS if c in present]
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    return con.execute(f"select {quoted} from marts.agg_interval_kpis").df()
 
 
 def read_policies(con: duck.DuckDBPyConnection) -> pd.DataFrame:

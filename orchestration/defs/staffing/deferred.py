@@ -137,18 +137,25 @@ def deferred_requirements(
     )
 
 
-def backlog_arrivals(open_items: float, window_seconds: float) -> tuple[FloatArray, FloatArray]:
+def backlog_arrivals(
+    open_items: float, window_seconds: float, oldest_age_seconds: float | None = None
+) -> tuple[FloatArray, FloatArray]:
     """Assumed arrival times (seconds, < 0) and weights of ``open_items`` threads open at the horizon start.
 
-    The warehouse keeps the count (``backlog_end``), not their ages: they are taken as having arrived evenly
-    over the response window before the horizon, a neutral assumption between "all brand new" and "all
-    overdue". A fractional count (a forecast) keeps its fraction on the newest item.
+    The warehouse keeps the count (``backlog_end``) and the oldest age (``oldest_backlog_age_seconds``),
+    not every age: the items are taken as having arrived evenly from the oldest one's arrival up to the
+    horizon start (the oldest exactly at −oldest_age). Without an oldest age, evenly over the response
+    window before the horizon, a neutral assumption between "all brand new" and "all overdue". A
+    fractional count (a forecast) keeps its fraction on the newest item.
     """
     open_items = max(float(open_items), 0.0)
     n = int(np.ceil(open_items - 1e-9))
     if n == 0:
         return np.zeros(0), np.zeros(0)
-    arrivals = -window_seconds + (np.arange(n) + 0.5) * window_seconds / n
+    if oldest_age_seconds is not None and np.isfinite(oldest_age_seconds) and oldest_age_seconds >= 0:
+        arrivals = -float(oldest_age_seconds) * (1.0 - np.arange(n) / n)
+    else:
+        arrivals = -window_seconds + (np.arange(n) + 0.5) * window_seconds / n
     weights = np.ones(n)
     weights[-1] = open_items - (n - 1)
     return arrivals, weights

@@ -63,7 +63,7 @@ def _history_long(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Dense history rows, and per-series aggregates (overall AHT, concurrency, last backlog)."""
     frame = history.copy()
-    for col in ("avg_concurrency", "backlog_end"):
+    for col in ("avg_concurrency", "backlog_end", "oldest_backlog_age_seconds"):
         if col not in frame:
             frame[col] = np.nan
     aht = pd.to_numeric(frame["aht_seconds"], errors="coerce")
@@ -82,6 +82,7 @@ def _history_long(
             "workload": 0.0,
             "avg_concurrency": np.nan,
             "backlog_end": np.nan,
+            "oldest_backlog_age_seconds": np.nan,
             "conc_weight": 0.0,
             "conc_sum": 0.0,
         },
@@ -94,9 +95,12 @@ def _history_long(
         overall_conc = v["conc_sum"].sum(axis=1) / v["conc_weight"].sum(axis=1)
         aht_grid = np.where(v["aht_contacts"] > 0, v["workload"] / v["aht_contacts"], overall_aht[:, None])
     last_backlog = np.zeros(len(dense.keys))
-    for i, row in enumerate(v["backlog_end"]):  # per series: the latest known backlog
+    oldest_age = np.full(len(dense.keys), np.nan)
+    for i, row in enumerate(v["backlog_end"]):  # per series: the latest known backlog and its oldest age
         known = np.flatnonzero(~np.isnan(row))
-        last_backlog[i] = row[known[-1]] if known.size else 0.0
+        if known.size:
+            last_backlog[i] = row[known[-1]]
+            oldest_age[i] = v["oldest_backlog_age_seconds"][i, known[-1]]
     n_series, n = v["contacts"].shape
     times = dense.interval_starts()
     long = pd.DataFrame(
@@ -111,7 +115,10 @@ def _history_long(
         }
     )
     series = dense.keys.assign(
-        overall_aht=overall_aht, overall_concurrency=overall_conc, last_backlog=last_backlog
+        overall_aht=overall_aht,
+        overall_concurrency=overall_conc,
+        last_backlog=last_backlog,
+        oldest_backlog_age=oldest_age,
     )
     return long, series
 
@@ -212,8 +219,7 @@ def staffing_frame(
         occ[is_chat] = r.occupancy
 
     if is_def.any():
-        backlog = series.set_index(SERIES_KEYS)["last_backlog"]
-        overall = series.set_index(SERIES_KEYS)["overall_aht"]
+        by_series = series.set_index(SERIES_KEYS)
         groups = rows[is_def].groupby(["queue_id", "channel", "is_forecast"], sort=False).indices
         def_index = np.flatnonzero(is_def)
         for (queue_id, channel, is_fc), local in groups.items():
@@ -224,8 +230,14 @@ def staffing_frame(
             window = float(target[idx[0]])
             arrivals, weights = offsets, work
             if is_fc:
-                b_at, b_w = deferred.backlog_arrivals(float(backlog.get((queue_id, channel), 0.0)), window)
-                per_item = float(np.nan_to_num(overall.get((queue_id, channel), 0.0)))
+                known = (queue_id, channel) in by_series.index
+                info = by_series.loc[(queue_id, channel)] if known else None
+                b_at, b_w = deferred.backlog_arrivals(
+                    float(info["last_backlog"]) if known else 0.0,
+                    window,
+                    float(info["oldest_backlog_age"]) if known else None,
+                )
+                per_item = float(np.nan_to_num(info["overall_aht"])) if known else 0.0
                 arrivals = np.concatenate([b_at, offsets])
                 weights = np.concatenate([b_w * per_item, work])
             res = deferred.deferred_requirements(
