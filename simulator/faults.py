@@ -299,7 +299,6 @@ class FaultInjector:
         for e in self.entries:
             counts[e["type"]] += 1
         doc = {
-            "landing": out.name,
             "rates": RATES,
             "counts": dict(sorted(counts.items())),
             "faults": self.entries,
