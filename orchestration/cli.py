@@ -198,6 +198,10 @@ def build_parser() -> argparse.ArgumentParser:
     if simulator_cli is not None:
         generate = simulator_cli.add_parser(sub)
         generate.set_defaults(handler=_cmd_generate)
+
+    from orchestration.commands import register  # report, demo, export
+
+    register(sub)
     return parser
 
 
