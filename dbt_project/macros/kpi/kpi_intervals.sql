@@ -91,3 +91,12 @@
         0
     )
 {%- endmacro %}
+
+{# 8-byte floating point for seconds and ratios (dbt.type_float() is a 4-byte FLOAT on DuckDB). #}
+{% macro kpi_type_double() -%}
+    {{ return(adapter.dispatch('kpi_type_double', 'asyncwfm')()) }}
+{%- endmacro %}
+
+{% macro default__kpi_type_double() -%}
+    double
+{%- endmacro %}

@@ -153,30 +153,30 @@ final as (
         cast(interval_date as date) as interval_date,
         cast(is_repeated_local_time as {{ dbt.type_boolean() }}) as is_repeated_local_time,
         cast(agent_id as {{ dbt.type_string() }}) as agent_id,
-        cast(handle_seconds as {{ dbt.type_float() }}) as handle_seconds,
-        cast(unattributed_handle_seconds as {{ dbt.type_float() }}) as unattributed_handle_seconds,
-        cast(item_seconds as {{ dbt.type_float() }}) as item_seconds,
+        cast(handle_seconds as {{ asyncwfm.kpi_type_double() }}) as handle_seconds,
+        cast(unattributed_handle_seconds as {{ asyncwfm.kpi_type_double() }}) as unattributed_handle_seconds,
+        cast(item_seconds as {{ asyncwfm.kpi_type_double() }}) as item_seconds,
         cast(work_segments as {{ dbt.type_bigint() }}) as work_segments,
-        cast(busy_seconds as {{ dbt.type_float() }}) as busy_seconds,
-        cast(case when busy_seconds > 0 then item_seconds / busy_seconds end as {{ dbt.type_float() }})
+        cast(busy_seconds as {{ asyncwfm.kpi_type_double() }}) as busy_seconds,
+        cast(case when busy_seconds > 0 then item_seconds / busy_seconds end as {{ asyncwfm.kpi_type_double() }})
             as avg_concurrency,
-        cast(available_seconds as {{ dbt.type_float() }}) as available_seconds,
-        cast(idle_available_seconds as {{ dbt.type_float() }}) as idle_available_seconds,
-        cast(busy_seconds + idle_available_seconds as {{ dbt.type_float() }}) as occupancy_base_seconds,
+        cast(available_seconds as {{ asyncwfm.kpi_type_double() }}) as available_seconds,
+        cast(idle_available_seconds as {{ asyncwfm.kpi_type_double() }}) as idle_available_seconds,
+        cast(busy_seconds + idle_available_seconds as {{ asyncwfm.kpi_type_double() }}) as occupancy_base_seconds,
         cast(case when busy_seconds + idle_available_seconds > 0
-            then busy_seconds / (busy_seconds + idle_available_seconds) end as {{ dbt.type_float() }}) as occupancy,
-        cast(busy_state_seconds as {{ dbt.type_float() }}) as busy_state_seconds,
-        cast(break_seconds as {{ dbt.type_float() }}) as break_seconds,
-        cast(lunch_seconds as {{ dbt.type_float() }}) as lunch_seconds,
-        cast(meeting_seconds as {{ dbt.type_float() }}) as meeting_seconds,
-        cast(training_seconds as {{ dbt.type_float() }}) as training_seconds,
-        cast(offline_seconds as {{ dbt.type_float() }}) as offline_seconds,
-        cast(logged_in_seconds as {{ dbt.type_float() }}) as logged_in_seconds,
-        cast(break_seconds + lunch_seconds + meeting_seconds + training_seconds as {{ dbt.type_float() }})
+            then busy_seconds / (busy_seconds + idle_available_seconds) end as {{ asyncwfm.kpi_type_double() }}) as occupancy,
+        cast(busy_state_seconds as {{ asyncwfm.kpi_type_double() }}) as busy_state_seconds,
+        cast(break_seconds as {{ asyncwfm.kpi_type_double() }}) as break_seconds,
+        cast(lunch_seconds as {{ asyncwfm.kpi_type_double() }}) as lunch_seconds,
+        cast(meeting_seconds as {{ asyncwfm.kpi_type_double() }}) as meeting_seconds,
+        cast(training_seconds as {{ asyncwfm.kpi_type_double() }}) as training_seconds,
+        cast(offline_seconds as {{ asyncwfm.kpi_type_double() }}) as offline_seconds,
+        cast(logged_in_seconds as {{ asyncwfm.kpi_type_double() }}) as logged_in_seconds,
+        cast(break_seconds + lunch_seconds + meeting_seconds + training_seconds as {{ asyncwfm.kpi_type_double() }})
             as shrinkage_seconds,
         cast(case when logged_in_seconds > 0
             then (break_seconds + lunch_seconds + meeting_seconds + training_seconds) / logged_in_seconds end
-            as {{ dbt.type_float() }}) as shrinkage_rate,
+            as {{ asyncwfm.kpi_type_double() }}) as shrinkage_rate,
         cast(policy_version.policy_version as {{ dbt.type_string() }}) as policy_version
     from joined
     cross join policy_version

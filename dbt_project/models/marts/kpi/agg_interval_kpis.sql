@@ -202,27 +202,27 @@ final as (
         cast(queue_id as {{ dbt.type_string() }}) as queue_id,
         cast(channel as {{ dbt.type_string() }}) as channel,
         cast(is_deferred as {{ dbt.type_boolean() }}) as is_deferred,
-        cast(service_target_seconds as {{ dbt.type_float() }}) as service_target_seconds,
+        cast(service_target_seconds as {{ asyncwfm.kpi_type_double() }}) as service_target_seconds,
         cast(contacts_offered as {{ dbt.type_bigint() }}) as contacts_offered,
-        cast(offered_handle_seconds as {{ dbt.type_float() }}) as offered_handle_seconds,
-        cast(case when contacts_offered > 0 then offered_handle_seconds / contacts_offered end as {{ dbt.type_float() }})
+        cast(offered_handle_seconds as {{ asyncwfm.kpi_type_double() }}) as offered_handle_seconds,
+        cast(case when contacts_offered > 0 then offered_handle_seconds / contacts_offered end as {{ asyncwfm.kpi_type_double() }})
             as aht_seconds,
         cast(messages_inbound as {{ dbt.type_bigint() }}) as messages_inbound,
         cast(messages_outbound as {{ dbt.type_bigint() }}) as messages_outbound,
         cast(agent_messages_outbound as {{ dbt.type_bigint() }}) as agent_messages_outbound,
-        cast(handle_seconds_worked as {{ dbt.type_float() }}) as handle_seconds_worked,
-        cast(item_seconds_worked as {{ dbt.type_float() }}) as item_seconds_worked,
-        cast(busy_seconds_worked as {{ dbt.type_float() }}) as busy_seconds_worked,
-        cast(case when busy_seconds_worked > 0 then item_seconds_worked / busy_seconds_worked end as {{ dbt.type_float() }})
+        cast(handle_seconds_worked as {{ asyncwfm.kpi_type_double() }}) as handle_seconds_worked,
+        cast(item_seconds_worked as {{ asyncwfm.kpi_type_double() }}) as item_seconds_worked,
+        cast(busy_seconds_worked as {{ asyncwfm.kpi_type_double() }}) as busy_seconds_worked,
+        cast(case when busy_seconds_worked > 0 then item_seconds_worked / busy_seconds_worked end as {{ asyncwfm.kpi_type_double() }})
             as avg_concurrency,
         cast(contacts_answered_within_target as {{ dbt.type_bigint() }}) as contacts_answered_within_target,
         cast(contacts_sl_measured as {{ dbt.type_bigint() }}) as contacts_sl_measured,
         cast(case when contacts_sl_measured > 0 then 1.0 * contacts_answered_within_target / contacts_sl_measured end
-            as {{ dbt.type_float() }}) as contact_service_level,
+            as {{ asyncwfm.kpi_type_double() }}) as contact_service_level,
         cast(messages_answered_within_target as {{ dbt.type_bigint() }}) as messages_answered_within_target,
         cast(messages_sl_measured as {{ dbt.type_bigint() }}) as messages_sl_measured,
         cast(case when messages_sl_measured > 0 then 1.0 * messages_answered_within_target / messages_sl_measured end
-            as {{ dbt.type_float() }}) as message_service_level,
+            as {{ asyncwfm.kpi_type_double() }}) as message_service_level,
         cast(case when is_deferred then 'message' else 'contact' end as {{ dbt.type_string() }}) as service_level_basis,
         cast(case when is_deferred then messages_answered_within_target else contacts_answered_within_target end
             as {{ dbt.type_bigint() }}) as service_level_numerator,
@@ -234,11 +234,11 @@ final as (
                     then 1.0 * messages_answered_within_target / messages_sl_measured
                 when not is_deferred and contacts_sl_measured > 0
                     then 1.0 * contacts_answered_within_target / contacts_sl_measured
-            end as {{ dbt.type_float() }}
+            end as {{ asyncwfm.kpi_type_double() }}
         ) as service_level,
         cast(backlog_end as {{ dbt.type_bigint() }}) as backlog_end,
         cast(backlog_messages_end as {{ dbt.type_bigint() }}) as backlog_messages_end,
-        cast(oldest_backlog_age_seconds as {{ dbt.type_float() }}) as oldest_backlog_age_seconds,
+        cast(oldest_backlog_age_seconds as {{ asyncwfm.kpi_type_double() }}) as oldest_backlog_age_seconds,
         cast(abandoned as {{ dbt.type_bigint() }}) as abandoned,
         cast(policy_version.policy_version as {{ dbt.type_string() }}) as policy_version
     from joined

@@ -47,7 +47,7 @@ events as (
         message_key, session_id, thread_id, journey_id, channel,
         occurred_at as started_at,
         ended_at,
-        cast(0 as {{ dbt.type_float() }}) as handle_seconds
+        cast(0 as {{ asyncwfm.kpi_type_double() }}) as handle_seconds
     from messages
     union all
     select
@@ -124,8 +124,8 @@ final as (
         cast(daily.contact_unit as {{ dbt.type_string() }}) as contact_unit,
         cast(daily.handle_time_basis as {{ dbt.type_string() }}) as handle_time_basis,
         cast(daily.contacts as {{ dbt.type_bigint() }}) as contacts,
-        cast(daily.handle_seconds as {{ dbt.type_float() }}) as handle_seconds,
-        cast(case when daily.contacts > 0 then daily.handle_seconds / daily.contacts end as {{ dbt.type_float() }})
+        cast(daily.handle_seconds as {{ asyncwfm.kpi_type_double() }}) as handle_seconds,
+        cast(case when daily.contacts > 0 then daily.handle_seconds / daily.contacts end as {{ asyncwfm.kpi_type_double() }})
             as aht_seconds,
         cast(
             coalesce(
