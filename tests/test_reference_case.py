@@ -59,6 +59,7 @@ def run_dbt(
         "--target-path", str(work_dir / "target"),
         "--log-path", str(work_dir / "logs"),
         "--select", *select.split(),
+        "--indirect-selection", "cautious",  # only tests whose parents are all selected
     ]  # fmt: skip
     if dbt_vars:
         args += ["--vars", json.dumps(dict(dbt_vars))]

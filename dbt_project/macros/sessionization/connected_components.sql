@@ -5,7 +5,9 @@
 
     duckdb__: label propagation with DuckDB's keyed recursive CTE (USING KEY): the state holds one row per
     node; each step propagates only the labels that changed in the previous step (the working table) and keeps
-    improvements, reading the full state through `recurring.<cte>`. ~1 s per million edges on 2 cores.
+    improvements, reading the full state through `recurring.<cte>`. Edges are not deduplicated (a duplicate
+    edge is harmless for a minimum, and `union` on millions of strings costs more than the propagation).
+    Measured: 1 M email messages / 2.5 M edges in ~6 s on 2 shared cores.
     default__: the same propagation as a plain recursive CTE that keeps every intermediate row, bounded to
     `max_steps` iterations (enough for reply chains; slow on large graphs) — for engines without USING KEY.
 #}
@@ -18,7 +20,7 @@
         with recursive
         cc_edges as (
             select {{ src }} as node_a, {{ dst }} as node_b from {{ edges }}
-            union
+            union all
             select {{ dst }} as node_a, {{ src }} as node_b from {{ edges }}
         ),
 
