@@ -61,6 +61,8 @@ def _validate(config: GateConfig) -> GateConfig:
         if not isinstance(value, int | float) or value < 0:
             raise GateConfigError(f"{config.source}: tolerances.{key} must be a number ≥ 0, got {value!r}")
     for name, entry in config.expectations.items():
+        if isinstance(entry, dict) and entry.get("severity") is False:
+            entry["severity"] = "off"  # YAML 1.1 reads a bare `off` as false
         if not isinstance(entry, dict):
             raise GateConfigError(
                 f"{config.source}: expectations.{name} must be a mapping like {{severity: warning}}"

@@ -384,6 +384,7 @@ def _id_identical(ctx: MeasureContext, check: Check) -> Measured:
 def _raw_timestamps(ctx: MeasureContext, source: str) -> dict[str, Any]:
     def compute() -> dict[str, Any]:
         spec = SOURCES[source]
+        first = spec.timestamps[0]
         before = int(ctx.config.tolerance("timestamp_days_before") * 86400)
         after = int(ctx.config.tolerance("timestamp_hours_after") * 3600)
         parsed = ", ".join(f"{_ts_expr(c)} as {_q(c + '__ts')}" for c in spec.timestamps)
@@ -416,12 +417,17 @@ def _raw_timestamps(ctx: MeasureContext, source: str) -> dict[str, Any]:
             ),
             flagged as (
                 select _file, _line, {unparsed} as is_unparsed, coalesce({outside}, false) as is_outside,
+                       coalesce(cast({_q(first + "__ts")} as date) < {_dt_expr()}, false) as is_late,
+                       {_q(first)} as first_value,
                        {first_bad} as bad_value, {first_unparsed} as unparsed_value
                 from parsed
             )
             select count(*) as n_rows,
                    count(*) filter (where is_unparsed) as n_unparsed,
                    count(*) filter (where is_outside) as n_outside,
+                   count(*) filter (where is_late) as n_late,
+                   (list(_file || ':' || _line || ' {first}=' || first_value order by _file, _line)
+                        filter (where is_late))[1:{n}] as late_examples,
                    (list(_file || ':' || _line || ' ' || unparsed_value order by _file, _line)
                         filter (where is_unparsed))[1:{n}] as unparsed_examples,
                    (list(_file || ':' || _line || ' ' || bad_value order by _file, _line)
@@ -429,7 +435,15 @@ def _raw_timestamps(ctx: MeasureContext, source: str) -> dict[str, Any]:
             from flagged
             """
         )[0]
-        names = ["n_rows", "n_unparsed", "n_outside", "unparsed_examples", "outside_examples"]
+        names = [
+            "n_rows",
+            "n_unparsed",
+            "n_outside",
+            "n_late",
+            "late_examples",
+            "unparsed_examples",
+            "outside_examples",
+        ]
         return dict(zip(names, row, strict=True))
 
     return ctx.cached(f"ts:{source}", compute)
@@ -453,6 +467,13 @@ def _timestamps_window(ctx: MeasureContext, check: Check) -> Measured:
     after = ctx.config.tolerance("timestamp_hours_after")
     what = f"have a timestamp outside [dt − {before:g} d, dt + 1 d + {after:g} h)"
     return share_judged(ctx, check, d["n_rows"], int(d["n_outside"]), list(d["outside_examples"] or []), what)
+
+
+def _rows_on_time(ctx: MeasureContext, check: Check) -> Measured:
+    source = check.table.split(".", 1)[1]
+    d = _raw_timestamps(ctx, source)
+    what = f"arrived after their day ({SOURCES[source].timestamps[0]} before the dt= export day; accepted)"
+    return share_judged(ctx, check, d["n_rows"], int(d["n_late"]), list(d["late_examples"] or []), what)
 
 
 # -------------------------------------------------------------------------------------------- staging
@@ -729,7 +750,7 @@ def _volume(kind: str) -> Callable[[MeasureContext, Check], Measured]:
             (volumes["source"] == source)
             & volumes["is_judged"].fillna(False).astype(bool)
             & (volumes["n_history"] >= min_weeks)
-            & (volumes["median_history"] > 0)
+            & (volumes["median_history"] >= max(1.0, ctx.config.tolerance(f"volume_min_median_{kind}")))
         ].reset_index(drop=True)
         band = ctx.config.tolerance("volume_band")
         if kind == "band":
@@ -748,7 +769,10 @@ def _volume(kind: str) -> Callable[[MeasureContext, Check], Measured]:
             for r in bad.head(ctx.max_examples).itertuples()
         ]
         if frame.empty:
-            observed = f"not judged: fewer than {min_weeks} weeks of same-weekday history"
+            observed = (
+                f"not judged: fewer than {min_weeks} weeks of same-weekday history, "
+                f"or a median below {ctx.config.tolerance(f'volume_min_median_{kind}'):g} rows a day"
+            )
         else:
             observed = f"{len(bad)} of {len(frame)} judged days {title}"
         return Measured(frame[["day", "n", "ratio"]], expectation, len(frame), len(bad), observed, examples)
@@ -836,6 +860,16 @@ def all_checks() -> list[Check]:
                 f"{', '.join(spec.timestamps)} within the landing day ± tolerance",
                 (table,),
                 _timestamps_window,
+            )
+        )
+        checks.append(
+            Check(
+                "raw_timestamps",
+                "rows_arrive_on_time",
+                table,
+                f"{spec.timestamps[0]} on the export day or later (late rows are accepted, reported)",
+                (table,),
+                _rows_on_time,
             )
         )
     for _source, (model, key) in STAGING.items():
