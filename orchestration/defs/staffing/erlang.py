@@ -25,7 +25,7 @@ IntArray = NDArray[np.int64]
 
 # tolerance for ceil() on quotients that are integers up to float noise (7 / 0.7 = 10.000000000000002)
 _EPS = 1e-9
-_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(24)
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(12)
 
 
 def ceil_tol(x: ArrayLike) -> FloatArray:
@@ -227,7 +227,7 @@ def erlang_a(
     """Erlang A measures: exponential service (mean ``aht``) and exponential patience (mean ``patience``).
 
     P(wait) = B·J / (1 − B + B·J); P(abandon | wait) = 1 − 1/ρ + 1/(ρ·J) with ρ = A/N (Mandelbaum & Zeltyn).
-    Service level = 1 − P(still waiting at target) − P(abandoned before target), the second term by 24-point
+    Service level = 1 − P(still waiting at target) − P(abandoned before target), the second term by 12-point
     Gauss–Legendre quadrature of θ·e^{−θs}·P(V > s) over [0, target]. N may be ≤ A (abandonment keeps the
     queue stable).
     """
