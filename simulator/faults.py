@@ -73,16 +73,16 @@ ORPHAN_ITEM = {
     "social": "fb_X00000000000",
     "voice": "CAX00000000",
 }
+SEG_FIELDS = SOURCES["agent_activity"].fields
 EVENT_SOURCES = ("email", "chat", "sms", "social", "voice", "agent_activity")
 MIN_ROWS = 20
 
 
-def row_id(source: str, record) -> str:
+def row_id(source: str, record: list) -> str:
     spec = SOURCES[source]
-    get = record.get if isinstance(record, dict) else (lambda f: record[spec.fields.index(f)])
     if spec.id_field is None:
-        return f"{get('agent_id')}@{get('started_at')}"
-    return str(get(spec.id_field))
+        return f"{record[spec.fields.index('agent_id')]}@{record[spec.fields.index('started_at')]}"
+    return str(record[spec.fields.index(spec.id_field)])
 
 
 def _first_line(source: str) -> int:
@@ -172,16 +172,13 @@ class FaultInjector:
         rec = records[i]
         line = i + _first_line(source)
         rid = row_id(source, rec)
-        is_json = isinstance(rec, dict)
+        is_json = spec.format == "jsonl"
 
-        def put(field: str, value):
-            if is_json:
-                rec[field] = value
-            else:
-                rec[spec.fields.index(field)] = value
+        def put(field: str, value) -> None:
+            rec[spec.fields.index(field)] = value
 
         def get(field: str):
-            return rec[field] if is_json else rec[spec.fields.index(field)]
+            return rec[spec.fields.index(field)]
 
         self._defective.add(line)
         if kind == "bad_timestamp":
@@ -193,7 +190,7 @@ class FaultInjector:
         elif kind == "missing_required":
             field = spec.required[int(self.rng.integers(0, len(spec.required)))]
             if is_json and self.rng.random() < 0.5:
-                del rec[field]
+                put(field, writer.ABSENT)
             else:
                 put(field, None)
             self._add(kind, source, rel, line, rid, field)
@@ -219,10 +216,13 @@ class FaultInjector:
         rng = self.rng
         extra = []
         clean = [i for i in range(n) if i + 1 not in self._defective]
+        seg_id, channel, item = (SEG_FIELDS.index(f) for f in ("segment_id", "channel", "item_id"))
+        activity, agent = SEG_FIELDS.index("activity"), SEG_FIELDS.index("agent_id")
+        start, end = SEG_FIELDS.index("started_at"), SEG_FIELDS.index("ended_at")
         for _ in range(self._count("orphan_segment", n)):
-            rec = dict(records[clean[int(rng.integers(0, len(clean)))]])
-            rec["segment_id"] = self._new_segment_id()
-            rec["item_id"] = ORPHAN_ITEM[rec["channel"]]
+            rec = list(records[clean[int(rng.integers(0, len(clean)))]])
+            rec[seg_id] = self._new_segment_id()
+            rec[item] = ORPHAN_ITEM[rec[channel]]
             extra.append(rec)
             self._defective.add(n + len(extra))
             self._add(
@@ -230,21 +230,21 @@ class FaultInjector:
                 "agent_activity",
                 rel,
                 n + len(extra),
-                rec["segment_id"],
+                rec[seg_id],
                 "item_id",
-                f"item {rec['item_id']} does not exist",
+                f"item {rec[item]} does not exist",
             )
-        chats = [i for i in clean if records[i]["channel"] == "chat"]
-        chat_ids = sorted({records[i]["item_id"] for i in chats})
+        chats = [i for i in clean if records[i][channel] == "chat"]
+        chat_ids = sorted({records[i][item] for i in chats})
         for _ in range(self._count("over_concurrency", n) if len(chat_ids) > 4 else 0):
             base = records[chats[int(rng.integers(0, len(chats)))]]
-            others = [c for c in chat_ids if c != base["item_id"]]
+            others = [c for c in chat_ids if c != base[item]]
             picks = rng.choice(len(others), size=3, replace=False)
             for j in sorted(picks.tolist()):
-                rec = dict(base)
-                rec["segment_id"] = self._new_segment_id()
-                rec["item_id"] = others[j]
-                rec["activity"] = "read"
+                rec = list(base)
+                rec[seg_id] = self._new_segment_id()
+                rec[item] = others[j]
+                rec[activity] = "read"
                 extra.append(rec)
                 self._defective.add(n + len(extra))
                 self._add(
@@ -252,9 +252,9 @@ class FaultInjector:
                     "agent_activity",
                     rel,
                     n + len(extra),
-                    rec["segment_id"],
+                    rec[seg_id],
                     "agent_id",
-                    f"{rec['agent_id']} holds 4+ chats during {rec['started_at']}..{rec['ended_at']}",
+                    f"{rec[agent]} holds 4+ chats during {rec[start]}..{rec[end]}",
                 )
         return extra
 

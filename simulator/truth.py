@@ -93,7 +93,10 @@ class TruthParts:
 
     def finalize(self, policies: dict[str, dict[str, str]]) -> None:
         con = duckdb.connect()
+        spill = self.dir / "_spill"
         con.execute("set preserve_insertion_order = false")
+        con.execute("set memory_limit = '768MB'")
+        con.execute(f"set temp_directory = '{spill.as_posix()}'")
         gaps = ", ".join(
             f"('{ch}', {float(p['session_gap_minutes']) * 60}, {float(p['thread_gap_minutes']) * 60}, "
             f"{p['concurrency_mode'] == 'apportioned'})"
@@ -111,6 +114,7 @@ class TruthParts:
             con.execute(f"copy {table} to '{(self.dir / (table + '.parquet')).as_posix()}' (format parquet)")
         con.close()
         shutil.rmtree(self.parts)
+        shutil.rmtree(spill, ignore_errors=True)
 
 
 _SQL = """

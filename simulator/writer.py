@@ -19,6 +19,8 @@ from orchestration.landing import SOURCES
 from simulator import timefmt
 
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+_escape = json.encoder.encode_basestring  # C implementation: a JSON string literal, non-ASCII kept
+ABSENT = object()  # a field removed from a JSONL record (fault injection)
 
 
 def file_name(source: str, day_str: str) -> str:
@@ -47,25 +49,35 @@ def render(source: str, rows: list[tuple]) -> list[list]:
     return [list(r) for r in zip(*columns, strict=True)]
 
 
-def to_records(source: str, texts: list[list]) -> list:
-    """JSONL sources: dicts keyed by contract fields; CSV sources: the lists themselves."""
-    spec = SOURCES[source]
-    if spec.format == "jsonl":
-        fields = spec.fields
-        return [dict(zip(fields, r, strict=True)) for r in texts]
+def to_records(source: str, texts: list[list]) -> list[list]:
+    """Records as lists of field values in contract order (the fault injector edits them in place)."""
     return texts
 
 
-def serialize(source: str, records: list) -> list[str]:
-    """Lines of a file (CSV: header first). Records may carry injected defects (extra/missing keys)."""
+def _json_value(value) -> str:
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return _escape(value)
+    if type(value) is list:
+        return "[" + ",".join(map(_escape, value)) + "]"
+    return _JSON.encode(value)
+
+
+def serialize(source: str, records: list[list]) -> list[str]:
+    """Lines of a file (CSV: header first). JSONL objects keep contract order; ABSENT values drop the key."""
     spec = SOURCES[source]
     if spec.format == "jsonl":
-        encode = _JSON.encode
-        return [encode(r) for r in records]
+        keys = [_escape(f) + ":" for f in spec.fields]
+        value = _json_value
+        return [
+            "{" + ",".join([k + value(v) for k, v in zip(keys, r, strict=True) if v is not ABSENT]) + "}"
+            for r in records
+        ]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(spec.fields)
-    writer.writerows([["" if v is None else v for v in r] for r in records])
+    writer.writerows([["" if v is None or v is ABSENT else v for v in r] for r in records])
     return buf.getvalue().split("\n")[:-1]
 
 
