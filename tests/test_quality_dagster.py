@@ -1,4 +1,4 @@
-"""The gate in Dagster: a failed blocking suite keeps staffing from being built; fixed data lets it run."""
+"""The gate in Dagster: a failed blocking suite keeps staffing from being built; fixed data lets it run.
 
 The real staffing assets belong to orchestration/defs/staffing/; here a tiny stand-in that depends on
 ["quality", "validation_results"] plays their part, so the test only exercises the gate's contract.
