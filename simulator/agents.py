@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulator import arrivals
+
 DAY = 86400
 NEVER = np.int64(1) << 62
 SKILLS = ("voice", "chat", "async")
@@ -54,8 +56,11 @@ def make_roster(rng: np.random.Generator, n_agents: int, days: int, t0: int, wee
     # Days off: 60 % Saturday+Sunday, the rest two consecutive weekdays.
     weekend = rng.random(n_agents) < 0.6
     first_off = np.where(weekend, 5, rng.integers(0, 4, n_agents))
-    # Base start in half-hours after 06:00, weighted towards the morning, jittered per day.
-    base_start = 6 * 3600 + 1800 * rng.choice(17, size=n_agents, p=_start_weights())
+    # Base start in half-hours after 06:00: real-time skills follow their channel's demand, async is spread.
+    base_start = 6 * 3600 + 1800 * rng.choice(_STARTS, size=n_agents, p=_start_weights())
+    for k, channel in ((0, "voice"), (1, "chat")):
+        members = np.flatnonzero(skill == k)
+        base_start[members] = 6 * 3600 + 1800 * _demand_starts(members.size, channel)
     shifts: list[tuple[Shift | None, ...]] = []
     for d in range(days):
         weekday = (weekday0 + d) % 7
@@ -68,16 +73,39 @@ def make_roster(rng: np.random.Generator, n_agents: int, days: int, t0: int, wee
             if off[a]:
                 row.append(None)
                 continue
-            start = day_start + int(np.clip(base_start[a] + jitter[a], 6 * 3600, 14 * 3600))
+            start = day_start + int(
+                np.clip(base_start[a] + jitter[a], 6 * 3600, 6 * 3600 + 1800 * (_STARTS - 1))
+            )
             row.append(_shift(start, float(meeting[a])))
         shifts.append(tuple(row))
     ids = tuple(f"A{a + 1:03d}" for a in range(n_agents))
     return Roster(ids, skill, tuple(shifts))
 
 
+_STARTS = 19  # shift starts 06:00 .. 15:00 by half-hours (the last shift ends 23:30)
+_SHIFT_QH = 34  # quarter-hours in a shift
+
+
 def _start_weights() -> np.ndarray:
-    w = np.exp(-0.5 * ((np.arange(17) - 5.0) / 4.0) ** 2)
+    # a morning bump (08:00-09:30) over a flat base
+    w = 1.0 + 1.5 * np.exp(-0.5 * ((np.arange(_STARTS) - 5.0) / 3.0) ** 2)
     return w / w.sum()
+
+
+def _demand_starts(n: int, channel: str) -> np.ndarray:
+    """Greedy schedule: each agent takes the start that covers most of the still-uncovered demand (relative
+    to the demand, so quiet evening hours are covered as well as the peak)."""
+    demand = arrivals.intraday_shape(channel)
+    demand = demand / demand.sum() * n * _SHIFT_QH
+    coverage = np.zeros(demand.size)
+    starts = np.zeros(n, dtype=np.int64)
+    for j in range(n):
+        deficit = np.maximum(demand - coverage, 0.0) / np.maximum(demand, 1e-9)
+        gains = [deficit[24 + 2 * s : 24 + 2 * s + _SHIFT_QH].sum() for s in range(_STARTS)]
+        best = int(np.argmax(gains))
+        starts[j] = best
+        coverage[24 + 2 * best : 24 + 2 * best + _SHIFT_QH] += 1.0
+    return starts
 
 
 def _shift(start: int, u: float) -> Shift:

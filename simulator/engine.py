@@ -30,7 +30,7 @@ from simulator.voice import VoiceEngine
 
 DEFAULT_START = date(2026, 1, 5)  # a Monday
 # Mean weekday-neutral daily volumes (new contacts) for 40 agents; they scale with the number of agents.
-VOLUME_PER_40 = {"voice": 620.0, "chat": 650.0, "email": 190.0, "sms": 80.0, "social": 60.0}
+VOLUME_PER_40 = {"voice": 560.0, "chat": 620.0, "email": 190.0, "sms": 80.0, "social": 60.0}
 CUSTOMERS_PER_AGENT = 1000
 _CHANNEL_CODE = {"population": 0, "roster": 1, "chat": 2, "messaging": 3, "voice": 4, "faults": 5}
 
