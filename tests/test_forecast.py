@@ -92,3 +92,26 @@ def test_backtest_needs_a_week_before_and_drops_an_incomplete_last_day():
     assert start == end - pd.Timedelta(days=7)
     short = history[history["interval_start"] >= MONDAY + pd.Timedelta(weeks=4)]
     assert forecast.backtest_frame(short, 15).empty
+
+
+def test_trailing_day_below_half_its_usual_volume_is_not_history():
+    """A dense mart carries a full spine for the day the data stops in: Monday of week 6 with no contacts
+    (its Mondays usually have 25 on average) is still being filled, so the history ends before it, the
+    forecast starts on it, and the backtest still holds out week 5."""
+    history = five_weeks()
+    spine = pd.DataFrame(
+        {
+            "interval_start": pd.date_range(MONDAY + pd.Timedelta(weeks=5), periods=96, freq="15min"),
+            "contacts_offered": 0.0,
+            "aht_seconds": np.nan,
+        }
+    ).assign(queue_id="q1", channel="voice")
+    history = pd.concat([history, spine], ignore_index=True)
+    assert forecast.history_end(history, 15) == MONDAY + pd.Timedelta(weeks=5)
+    fc = forecast.forecast_frame(history, 15, forecast_days=1).set_index("interval_start")
+    assert fc.loc[MONDAY + pd.Timedelta(weeks=5, hours=9), "forecast_contacts"] == pytest.approx(35.0)
+    bt = forecast.backtest_frame(history, 15)
+    assert bt["week_start"].item() == MONDAY + pd.Timedelta(weeks=4)
+    assert bt["wape"].item() == pytest.approx(27 / 52)
+    # a quiet Sunday is not trimmed: its usual volume is 0 as well
+    assert forecast.history_end(five_weeks(), 15) == MONDAY + pd.Timedelta(weeks=5)

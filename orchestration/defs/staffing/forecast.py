@@ -139,9 +139,38 @@ def _history_arrays(history: pd.DataFrame, interval_minutes: int, **kwargs: obje
     return densify(frame, {"contacts": 0.0, "aht_contacts": 0.0, "workload": 0.0}, interval_minutes, **kwargs)
 
 
-def horizon_start(history: pd.DataFrame) -> pd.Timestamp:
-    """The forecast starts at the midnight after the last interval with data."""
-    return pd.to_datetime(history["interval_start"]).max().floor("D") + DAY
+MIN_DAY_SHARE = 0.5  # a trailing day below half its usual volume is still being filled
+
+
+def history_end(
+    history: pd.DataFrame, interval_minutes: int = 15, weeks: int = 4, min_share: float = MIN_DAY_SHARE
+) -> pd.Timestamp:
+    """Midnight after the last *complete* day of history: where the forecast starts and the backtest ends.
+
+    Two rules, applied in turn: (1) a last day whose final interval (e.g. 23:45) has no row is incomplete;
+    (2) walking back over at most 7 trailing days, a day is incomplete while its contacts (all queues) are
+    below ``min_share`` of the mean of the same weekday in the ``weeks`` weeks before it (or, with no such
+    weeks, while it has no contacts at all). Dense marts carry a full spine for the day the data stops in
+    (late replies, today's partial day); rule 2 keeps those days out of the means and the held-out week.
+    """
+    step = pd.Timedelta(minutes=interval_minutes)
+    ts = pd.to_datetime(history["interval_start"])
+    last = ts.max().floor(step)
+    end = last + step if (last + step) == (last + step).floor("D") else last.floor("D")
+    contacts = pd.to_numeric(history["contacts_offered"], errors="coerce").fillna(0.0)
+    daily = contacts.groupby(ts.dt.floor("D")).sum()
+    daily = daily.reindex(pd.date_range(daily.index.min(), daily.index.max(), freq="D"), fill_value=0.0)
+    for _ in range(7):
+        day = end - DAY
+        if day not in daily.index:
+            break
+        ref_days = [day - WEEK * k for k in range(1, weeks + 1)]
+        ref = daily.reindex(ref_days).dropna()
+        complete = daily[day] >= min_share * ref.mean() if len(ref) else daily[day] > 0
+        if complete:
+            break
+        end = day
+    return end
 
 
 def forecast_frame(
@@ -154,10 +183,11 @@ def forecast_frame(
 ) -> pd.DataFrame:
     """fct_volume_forecast rows (without policy_version) from ``agg_interval_kpis``-shaped history
     (interval_start, queue_id, channel, contacts_offered, aht_seconds), for the ``forecast_days`` days from
-    ``start`` (default: the midnight after the last interval). History at or after ``start`` is ignored."""
+    ``start`` (default: ``history_end``, the midnight after the last complete day). History at or after
+    ``start`` is ignored."""
     if history.empty:
         return pd.DataFrame(columns=FORECAST_COLUMNS)
-    start = start if start is not None else horizon_start(history)
+    start = start if start is not None else history_end(history, interval_minutes, forecast_weeks)
     dense = _history_arrays(history, interval_minutes, end=start)
     per_day = int(DAY // dense.step)
     n_future = forecast_days * per_day
@@ -185,14 +215,11 @@ def forecast_frame(
     return out[FORECAST_COLUMNS]
 
 
-def last_full_week(history: pd.DataFrame, interval_minutes: int = 15) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """[week_start, week_end): the 7 days ending with the last complete day of data.
-
-    The last day counts as complete when its final interval (e.g. 23:45) is present.
-    """
-    step = pd.Timedelta(minutes=interval_minutes)
-    last = pd.to_datetime(history["interval_start"]).max().floor(step)
-    end = last + step if (last + step) == (last + step).floor("D") else last.floor("D")
+def last_full_week(
+    history: pd.DataFrame, interval_minutes: int = 15, weeks: int = 4
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[week_start, week_end): the 7 days ending with the last complete day of data (``history_end``)."""
+    end = history_end(history, interval_minutes, weeks)
     return end - WEEK, end
 
 
@@ -209,7 +236,7 @@ def backtest_frame(
     """
     if history.empty:
         return pd.DataFrame(columns=BACKTEST_COLUMNS)
-    week_start, week_end = last_full_week(history, interval_minutes)
+    week_start, week_end = last_full_week(history, interval_minutes, forecast_weeks)
     first_day = pd.to_datetime(history["interval_start"]).min().floor("D")
     if week_start - WEEK < first_day:
         return pd.DataFrame(columns=BACKTEST_COLUMNS)

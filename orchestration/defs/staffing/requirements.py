@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from orchestration.defs.staffing import deferred, erlang
-from orchestration.defs.staffing.forecast import SERIES_KEYS, densify, horizon_start
+from orchestration.defs.staffing.forecast import SERIES_KEYS, densify, history_end
 from orchestration.defs.staffing.shrinkage import scheduled_agents
 
 OUTPUT_COLUMNS = [
@@ -141,7 +141,7 @@ def staffing_frame(
     if history.empty:
         return pd.DataFrame(columns=OUTPUT_COLUMNS)
     interval_seconds = interval_minutes * 60.0
-    end = forecast["interval_start"].min() if not forecast.empty else horizon_start(history)
+    end = forecast["interval_start"].min() if not forecast.empty else history_end(history, interval_minutes)
     hist, series = _history_long(history, interval_minutes, pd.Timestamp(end))
     fc = forecast.merge(series, on=SERIES_KEYS, how="left")
     fc_long = pd.DataFrame(
@@ -163,7 +163,7 @@ def staffing_frame(
 
     pol = policies[POLICY_COLUMNS].copy()
     pol["is_deferred"] = _as_bool(pol["is_deferred"])
-    missing = sorted(set(rows["channel"]) - set(pol["channel"]))
+    missing = sorted((set(history["channel"]) | set(forecast["channel"])) - set(pol["channel"]))
     if missing:
         raise ValueError(f"no channel_policies row for channel(s) {missing}: cannot staff them")
     rows = rows.merge(pol, on="channel", how="left")
