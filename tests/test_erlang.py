@@ -184,3 +184,13 @@ def test_chat_concurrency_slots():
     # concurrency 1 is plain Erlang C
     one = erlang.required_agents_concurrency(100, 200, 1.0, 3, 1800, 60, 0.8, 0.85)
     assert int(one.agents) == int(erlang.required_agents(100, 200, 1800, 60, 0.8, 0.85))
+
+
+def test_zero_target_gallops_without_a_closed_form_bound():
+    """Target 0 s: the service level is 1 − C, so the least N with C ≤ 1 − goal (no closed-form bound)."""
+    for arrivals in (5, 10, 50):
+        a = Fraction(arrivals * 180, 900)
+        n = math.floor(a) + 1
+        while float(exact_erlang_c(n, a)) > 0.2:
+            n += 1
+        assert erlang.required_agents(arrivals, 180, 900, 0, 0.8) == n
