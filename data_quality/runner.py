@@ -114,8 +114,15 @@ def run_gates(
     run_id: str,
     config: GateConfig | None = None,
     suites: list[str] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> list[ExpectationResult]:
-    """Measure every check in SQL, judge it with GX; one result per expectation (nothing is stored)."""
+    """Measure every check in SQL, judge it with GX; one result per expectation (nothing is stored).
+
+    ``timings``, when given, accumulates seconds under ``sql``, ``gx_import`` and ``gx_judge``.
+    """
+    timings = timings if timings is not None else {}
+    for key in ("sql", "gx_import", "gx_judge"):
+        timings.setdefault(key, 0.0)
     config = config or load_config()
     con.execute("set timezone = 'UTC'")  # naive landing timestamps are UTC (SPEC §2)
     existing = _existing_relations(con)
@@ -149,6 +156,7 @@ def run_gates(
                 )
             )
             continue
+        started = time.perf_counter()
         try:
             measured = check.measure(ctx, check)
         except duckdb.Error as exc:
@@ -163,8 +171,14 @@ def run_gates(
                 )
             )
             continue
-        judge = judge or _Judge()
+        timings["sql"] += time.perf_counter() - started
+        if judge is None:
+            started = time.perf_counter()
+            judge = _Judge()
+            timings["gx_import"] += time.perf_counter() - started
+        started = time.perf_counter()
         success, gx_unexpected = judge.judge(check, measured)
+        timings["gx_judge"] += time.perf_counter() - started
         unexpected = measured.unexpected_count if measured.unexpected_count is not None else gx_unexpected
         results.append(
             ExpectationResult(
@@ -248,12 +262,3 @@ def suite_results(con: duckdb.DuckDBPyConnection, suite: str, run_id: str) -> li
 def failed_blocking(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> list[ExpectationResult]:
     """Failed blocking expectations of ``run_id`` (default: the latest run) — what the CLI prints."""
     return [r for r in stored_results(con, run_id) if r.is_blocking_failure]
-
-
-def timed_run(
-    con: duckdb.DuckDBPyConnection, run_id: str, config: GateConfig | None = None
-) -> tuple[list[ExpectationResult], float]:
-    """run_gates and the seconds it took (for the benchmark)."""
-    started = time.perf_counter()
-    results = run_gates(con, run_id, config)
-    return results, time.perf_counter() - started
