@@ -95,6 +95,7 @@ class TruthParts:
         con = duckdb.connect()
         spill = self.dir / "_spill"
         con.execute("set preserve_insertion_order = false")
+        con.execute("set enable_progress_bar = false")
         con.execute("set memory_limit = '768MB'")
         con.execute(f"set temp_directory = '{spill.as_posix()}'")
         gaps = ", ".join(
