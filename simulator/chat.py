@@ -97,7 +97,7 @@ class ChatEngine:
         resolved = rng.random(n) < BOT_RESOLVES
         for i in range(n):
             chat_id = f"CH{ctx.sink.next_id('chat'):09d}"
-            cust = int(customers[i])
+            cust = ctx.claim(rng, int(customers[i]), "chat", int(times[i]))
             visitor = ctx.population.visitor[cust] if known_visitor[i] else f"anon-{chat_id[2:]}"
             chat = Chat(
                 chat_id,
@@ -235,5 +235,6 @@ class ChatEngine:
                 pop.known[c] and pop.has_email[c] and chat.visitor == pop.visitor[c] and pop.has_visitor[c]
             )
             if resolvable:
-                t = end + int(rng.integers(300, 3600))
+                t = end + int(rng.integers(300, 3300))  # inside the 60-minute switch window
+                self.ctx.mark(c, "email", t)
                 self.ctx.messaging.spawn_thread("email", t, c, chat.journey, rng)

@@ -32,6 +32,9 @@ DEFAULT_START = date(2026, 1, 5)  # a Monday
 # Mean weekday-neutral daily volumes (new contacts) for 40 agents; they scale with the number of agents.
 VOLUME_PER_40 = {"voice": 560.0, "chat": 620.0, "email": 190.0, "sms": 80.0, "social": 60.0}
 CUSTOMERS_PER_AGENT = 1000
+# Longest a thread of a channel usually stays active (for keeping unrelated contacts of one customer apart).
+_THREAD_SPAN = {"email": 7 * DAY, "sms": 2 * DAY, "social": 2 * DAY, "chat": 3 * 3600, "voice": 2 * 3600}
+_CHANNELS = ("email", "chat", "sms", "social", "voice")
 _CHANNEL_CODE = {"population": 0, "roster": 1, "chat": 2, "messaging": 3, "voice": 4, "faults": 5}
 
 
@@ -97,6 +100,43 @@ class Context:
         self.chat = ChatEngine(self, agents_mod.Pool(self.roster, "chat", chat_slots))
         self.messaging = MessagingEngine(self, agents_mod.Pool(self.roster, "async", 1))
         self.voice = VoiceEngine(self, agents_mod.Pool(self.roster, "voice", 1))
+        size = self.population.size
+        self._recent_channel = np.full(size, -1, dtype=np.int8)
+        self._recent_from = np.zeros(size, dtype=np.int64)
+        self._recent_until = np.zeros(size, dtype=np.int64)
+        self._reach = {
+            ch: _THREAD_SPAN[ch] + int(float(self.policies[ch]["switch_window_minutes"]) * 60)
+            for ch in _CHANNELS
+        }
+
+    def claim(self, rng: np.random.Generator, customer: int, channel: str, t: int) -> int:
+        """The customer who opens an unrelated thread on ``channel`` at ``t``.
+
+        SPEC §3 links a customer's threads on different channels that follow each other within
+        ``switch_window_minutes``; unrelated contacts are kept out of that window (another customer is drawn),
+        so that every such link in the data is a switch the simulator meant (and the truth's journeys agree
+        with the rule).
+        """
+        code = _CHANNELS.index(channel)
+        for _ in range(8):
+            other = self._recent_channel[customer]
+            if (
+                other < 0
+                or other == code
+                or not (
+                    self._recent_from[customer] - self._reach[channel] <= t <= self._recent_until[customer]
+                )
+            ):
+                break
+            customer = int(self.population.sample(rng, 1)[0])
+        self.mark(customer, channel, t)
+        return customer
+
+    def mark(self, customer: int, channel: str, t: int) -> None:
+        """Remember the customer's latest thread (also for switches, which are meant to be linked)."""
+        self._recent_channel[customer] = _CHANNELS.index(channel)
+        self._recent_from[customer] = t
+        self._recent_until[customer] = t + self._reach[channel]
 
     def rng_for(self, day: int, what: str, salt: int = 0) -> np.random.Generator:
         return np.random.default_rng([self.seed, day, _CHANNEL_CODE[what], salt])

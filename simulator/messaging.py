@@ -123,6 +123,7 @@ class MessagingEngine:
             for t, c in zip(times.tolist(), customers.tolist(), strict=True):
                 if channel == "sms":
                     c = self._sms_customer(c, t, rng)
+                c = ctx.claim(rng, c, channel, t)
                 self.spawn_thread(channel, t, c, None, rng)
         self.pool.set_day(day)
         day_end = day_start + 86400

@@ -96,7 +96,7 @@ class VoiceEngine:
         known = rng.random(times.size) < KNOWN_PHONE
         queues = rng.choice(len(QUEUES), size=times.size, p=QUEUE_P)
         for i in range(times.size):
-            cust = int(customers[i])
+            cust = ctx.claim(rng, int(customers[i]), "voice", int(times[i]))
             phone = (
                 ctx.population.phone[cust]
                 if known[i]
@@ -108,6 +108,7 @@ class VoiceEngine:
             if t >= day_end:
                 self.pending.append((t, cust, origin_ref, journey, queue))
                 continue
+            ctx.mark(cust, "voice", t)
             self._push(t, self._new_call(cust, ctx.population.phone[cust], queue, journey, rng, origin_ref))
         self.pool.set_day(day)
         while self.heap and self.heap[0][0] < day_end:
