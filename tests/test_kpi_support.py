@@ -16,8 +16,17 @@ from orchestration.paths import DBT_PROJECT_DIR
 DBT = str(Path(sys.executable).parent / "dbt")
 INGESTED_AT = "2026-01-06 00:00:00"
 
-# Everything the KPI marts need, and their tests (staging and intermediate models and their tests included).
-KPI_SELECTION = ["+path:models/marts/kpi", "+path:models/semantic", "path:tests/kpi"]
+# The models upstream of the KPI marts (without their tests: other modules test them), then the KPI models,
+# the semantic layer and their tests.
+KPI_SELECTION = [
+    "resource_type:model,+path:models/marts/kpi",
+    "resource_type:model,+path:models/semantic",
+    "resource_type:seed",
+    "path:models/intermediate/kpi",
+    "path:models/marts/kpi",
+    "path:models/semantic",
+    "path:tests/kpi",
+]
 
 
 def write_raw(path: Path, rows: dict[str, list[dict]]) -> None:
@@ -46,7 +55,7 @@ def run_dbt_build(warehouse: Path, work: Path, variables: str | None = None) -> 
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     command = [
-        DBT, "build", "--select", *KPI_SELECTION, "--indirect-selection", "cautious",
+        DBT, "build", "--select", *KPI_SELECTION, "--indirect-selection", "empty",
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(work / "target"), "--log-path", str(work / "logs"),
     ]  # fmt: skip
