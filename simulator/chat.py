@@ -185,8 +185,8 @@ class ChatEngine:
             chat.duration = int(np.clip(rng.lognormal(np.log(300), 0.5), 60, 2400))
             self._push(end, "requeue", chat)
             return
-        self._event(chat, end, "end", "system")
         self._event(chat, end, "agent_leave", "system", agent)
+        self._event(chat, end, "end", "system")
         self._switch(chat, end, rng)
 
     def _engage(self, chat: Chat, agent: int, start: int, end: int, rng: np.random.Generator) -> None:
