@@ -52,7 +52,9 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckD
 
 def test_intervals_per_local_day(warehouse: duckdb.DuckDBPyConnection) -> None:
     counts = dict(
-        rows(warehouse, "select interval_date, count(*) from intermediate.int_kpi_intervals_spined group by 1")
+        rows(
+            warehouse, "select interval_date, count(*) from intermediate.int_kpi_intervals_spined group by 1"
+        )
     )
     # The first event (2026-03-28 23:30 UTC) is on local Sunday 29 March: the spine starts that local day.
     assert min(counts) == date(2026, 3, 29) and max(counts) == date(2026, 10, 25)
@@ -73,7 +75,8 @@ def test_spring_forward_skips_the_missing_hour(warehouse: duckdb.DuckDBPyConnect
         warehouse,
         "select interval_start, interval_end, interval_start_utc, utc_offset_minutes, messages_inbound "
         "from marts.agg_interval_kpis where queue_id = 'email_support' "
-        "and interval_start_utc between '2026-03-29 00:45:00' and '2026-03-29 01:00:00' order by interval_start_utc",
+        "and interval_start_utc between '2026-03-29 00:45:00' and '2026-03-29 01:00:00' order by "
+        "interval_start_utc",
     )
     assert got == [
         (datetime(2026, 3, 29, 1, 45), datetime(2026, 3, 29, 3, 0), datetime(2026, 3, 29, 0, 45), 60, 0),
@@ -85,7 +88,8 @@ def test_fall_back_keeps_the_repeated_hour_apart(warehouse: duckdb.DuckDBPyConne
     got = rows(
         warehouse,
         "select interval_start_utc, utc_offset_minutes, is_repeated_local_time, messages_inbound "
-        "from marts.agg_interval_kpis where queue_id = 'email_support' and interval_start = '2026-10-25 02:30:00' "
+        "from marts.agg_interval_kpis where queue_id = 'email_support' and interval_start = "
+        "'2026-10-25 02:30:00' "
         "order by interval_start_utc",
     )
     assert got == [
@@ -103,7 +107,8 @@ def test_work_and_states_split_across_the_repeated_hour(warehouse: duckdb.DuckDB
     # a1 reads 00:40-01:20 UTC (02:40 CEST - 02:20 CET): 300 + 900 + 900 + 300 s.
     got = rows(
         warehouse,
-        "select interval_start, interval_start_utc, handle_seconds, available_seconds from marts.agg_agent_interval "
+        "select interval_start, interval_start_utc, handle_seconds, available_seconds from "
+        "marts.agg_agent_interval "
         "where agent_id = 'a1' order by interval_start_utc",
     )
     assert [(g[1].strftime("%H:%M"), g[0].strftime("%H:%M"), g[2], g[3]) for g in got] == [

@@ -3,8 +3,8 @@
 Definitions quoted from docs/metrics.md and dbt_project/DECISIONLOG.md ("KPIs and intervals"). One dbt build.
 
 The day:
-- email (SPEC §10.1): m1 in 09:00; a1 reads m1 09:00-09:02, composes m2 09:02-09:07, m2 out 09:07; m3 in 10:07;
-  a1 reads m3 10:07-10:10 (closed without reply).
+- email (SPEC §10.1): m1 in 09:00; a1 reads m1 09:00-09:02, composes m2 09:02-09:07, m2 out 09:07;
+  m3 in 10:07; a1 reads m3 10:07-10:10 (closed without reply).
 - chat ch1: customer 09:10, agent a2 09:11; a2 works ch1 09:10-09:20 (crosses the 09:15 boundary).
 - chat ch2/ch3 (agent a3, apportioned): ch2 customer 10:00, a3 10:00:30, work 10:00-10:10; ch3 customer 10:05,
   never answered, work 10:05-10:15.
@@ -59,8 +59,8 @@ def state(name: str, start: str, end: str) -> dict:
 
 RAW = {
     "email": [
-        {"message_id": "m1", "mailbox": "support", "direction": "inbound", "customer_address": "ana@example.com",
-         "sent_at": ts("09:00:00")},
+        {"message_id": "m1", "mailbox": "support", "direction": "inbound",
+         "customer_address": "ana@example.com", "sent_at": ts("09:00:00")},
         {"message_id": "m2", "in_reply_to": "m1", "references": ["m1"], "mailbox": "support",
          "direction": "outbound", "customer_address": "ana@example.com", "agent_id": "a1",
          "sent_at": ts("09:07:00")},
@@ -81,12 +81,14 @@ RAW = {
         sms("s4", "inbound", None, "10:20:00"),
     ],
     "voice": [
-        {"call_id": "c1", "customer_phone": "+1 555 0101", "queue": "voice_support", "offered_at": ts("11:00:00"),
-         "answered_at": ts("11:00:15"), "ended_at": ts("11:05:00"), "agent_id": "a4", "wrap_seconds": "60"},
-        {"call_id": "c2", "customer_phone": "+1 555 0102", "queue": "voice_support", "offered_at": ts("11:30:00"),
-         "ended_at": ts("11:30:40")},
-        {"call_id": "c3", "customer_phone": "+1 555 0103", "queue": "voice_support", "offered_at": ts("11:31:00"),
-         "answered_at": ts("11:31:30"), "ended_at": ts("11:35:00"), "agent_id": "a4"},
+        {"call_id": "c1", "customer_phone": "+1 555 0101", "queue": "voice_support",
+         "offered_at": ts("11:00:00"), "answered_at": ts("11:00:15"), "ended_at": ts("11:05:00"),
+         "agent_id": "a4", "wrap_seconds": "60"},
+        {"call_id": "c2", "customer_phone": "+1 555 0102", "queue": "voice_support",
+         "offered_at": ts("11:30:00"), "ended_at": ts("11:30:40")},
+        {"call_id": "c3", "customer_phone": "+1 555 0103", "queue": "voice_support",
+         "offered_at": ts("11:31:00"), "answered_at": ts("11:31:30"), "ended_at": ts("11:35:00"),
+         "agent_id": "a4"},
     ],
     "agent_activity": [
         seg("w1", "a1", "email", "m1", "read", "09:00:00", "09:02:00"),
@@ -151,7 +153,8 @@ def test_segment_crossing_a_boundary_is_split_exactly(warehouse: duckdb.DuckDBPy
     assert kpi(warehouse, "chat_support", "09:15", "handle_seconds_worked") == (300.0,)
     split = rows(
         warehouse,
-        "select interval_start_utc, split_seconds, handle_seconds from intermediate.int_kpi_work_split_by_interval "
+        "select interval_start_utc, split_seconds, handle_seconds from "
+        "intermediate.int_kpi_work_split_by_interval "
         "where segment_id = 'w4' order by 1",
     )
     assert split == [(at("09:00"), 300.0, 300.0), (at("09:15"), 300.0, 300.0)]
@@ -159,20 +162,17 @@ def test_segment_crossing_a_boundary_is_split_exactly(warehouse: duckdb.DuckDBPy
 
 def test_reference_email_work_lands_where_it_was_performed(warehouse: duckdb.DuckDBPyConnection) -> None:
     # m1 read + m2 composed 09:00-09:07 (420 s) in 09:00; m3 read 10:07-10:10 (180 s) in 10:00.
-    assert kpi(warehouse, "email_support", "09:00", "handle_seconds_worked, contacts_offered, aht_seconds") == (
-        420.0, 1, 600.0,
-    )  # fmt: skip
-    assert kpi(warehouse, "email_support", "10:00", "handle_seconds_worked, contacts_offered, aht_seconds") == (
-        180.0, 0, None,
-    )  # fmt: skip
+    columns = "handle_seconds_worked, contacts_offered, aht_seconds"
+    assert kpi(warehouse, "email_support", "09:00", columns) == (420.0, 1, 600.0)
+    assert kpi(warehouse, "email_support", "10:00", columns) == (180.0, 0, None)
     assert kpi(warehouse, "email_support", "09:00", "messages_inbound, messages_outbound") == (1, 1)
     assert kpi(warehouse, "email_support", "10:00", "messages_inbound, messages_outbound") == (1, 0)
 
 
 def test_apportioned_concurrency(warehouse: duckdb.DuckDBPyConnection) -> None:
     # a3: ch2 10:00-10:10 and ch3 10:05-10:15 -> busy 900 s, 1200 item seconds, handle 900 s (apportioned).
-    assert kpi(warehouse, "chat_support", "10:00", "handle_seconds_worked, item_seconds_worked, busy_seconds_worked")\
-        == (900.0, 1200.0, 900.0)  # fmt: skip
+    columns = "handle_seconds_worked, item_seconds_worked, busy_seconds_worked"
+    assert kpi(warehouse, "chat_support", "10:00", columns) == (900.0, 1200.0, 900.0)
     (avg,) = kpi(warehouse, "chat_support", "10:00", "avg_concurrency")
     assert avg == pytest.approx(1200 / 900)
     a3 = rows(
@@ -210,7 +210,9 @@ def test_backlog_at_several_interval_ends(warehouse: duckdb.DuckDBPyConnection) 
         warehouse,
         "select sum(backlog_end) from marts.agg_interval_kpis where channel in ('email', 'chat', 'voice')",
     ) == [(0,)]
-    reasons = dict(rows(warehouse, "select message_key, wait_end_reason from intermediate.int_kpi_backlog_waits"))
+    reasons = dict(
+        rows(warehouse, "select message_key, wait_end_reason from intermediate.int_kpi_backlog_waits")
+    )
     assert reasons["sms:s4"] is None
     assert reasons["email:m3"] == "handled"
     assert reasons["sms:s1"] == "answered"
@@ -234,21 +236,30 @@ def test_voice_service_level_and_abandons(warehouse: duckdb.DuckDBPyConnection) 
 def test_message_service_level_of_deferred_channel(warehouse: duckdb.DuckDBPyConnection) -> None:
     # sms target 3600 s: s1 (45 min) and s2 (25 min) within; s4 unanswered, its window closed before the data
     # ended (11:35), so missed.
-    assert kpi(warehouse, "sms_support", "09:15", "messages_answered_within_target, messages_sl_measured") == (1, 1)
-    assert kpi(warehouse, "sms_support", "09:30", "messages_answered_within_target, messages_sl_measured") == (1, 1)
+    assert kpi(
+        warehouse, "sms_support", "09:15", "messages_answered_within_target, messages_sl_measured"
+    ) == (1, 1)
+    assert kpi(
+        warehouse, "sms_support", "09:30", "messages_answered_within_target, messages_sl_measured"
+    ) == (1, 1)
     assert kpi(
         warehouse, "sms_support", "10:15",
         "messages_answered_within_target, messages_sl_measured, service_level_basis, service_level",
     ) == (0, 1, "message", 0.0)  # fmt: skip
     # chat is real-time: ch1 answered in 60 s (target 60, within), ch2 in 30 s, ch3 never (handled, missed).
-    assert kpi(warehouse, "chat_support", "09:00", "contacts_answered_within_target, contacts_sl_measured") == (1, 1)
-    assert kpi(warehouse, "chat_support", "10:00", "contacts_answered_within_target, contacts_sl_measured") == (1, 2)
+    assert kpi(
+        warehouse, "chat_support", "09:00", "contacts_answered_within_target, contacts_sl_measured"
+    ) == (1, 1)
+    assert kpi(
+        warehouse, "chat_support", "10:00", "contacts_answered_within_target, contacts_sl_measured"
+    ) == (1, 2)
 
 
 def test_agent_occupancy_and_shrinkage_over_a_day(warehouse: duckdb.DuckDBPyConnection) -> None:
     day = rows(
         warehouse,
-        "select sum(busy_seconds), sum(available_seconds), sum(idle_available_seconds), sum(shrinkage_seconds), "
+        "select sum(busy_seconds), sum(available_seconds), sum(idle_available_seconds), "
+        "sum(shrinkage_seconds), "
         "sum(break_seconds), sum(lunch_seconds), sum(meeting_seconds), sum(training_seconds), "
         "sum(offline_seconds), sum(logged_in_seconds), sum(handle_seconds) "
         "from marts.agg_agent_interval where agent_id = 'a4'",
@@ -261,7 +272,8 @@ def test_agent_occupancy_and_shrinkage_over_a_day(warehouse: duckdb.DuckDBPyConn
     assert available == busy + idle
     one = rows(
         warehouse,
-        "select busy_seconds, available_seconds, idle_available_seconds, occupancy from marts.agg_agent_interval "
+        "select busy_seconds, available_seconds, idle_available_seconds, occupancy from "
+        "marts.agg_agent_interval "
         "where agent_id = 'a4' and interval_start_utc = ?",
         [at("11:00")],
     )
@@ -295,7 +307,8 @@ def test_conservation(warehouse: duckdb.DuckDBPyConnection) -> None:
     (worked,) = rows(warehouse, "select sum(handle_seconds_worked) from marts.agg_interval_kpis")[0]
     (contacts,) = rows(warehouse, "select sum(active_handle_seconds) from marts.fct_contacts")[0]
     (agents,) = rows(
-        warehouse, "select sum(handle_seconds) - sum(unattributed_handle_seconds) from marts.agg_agent_interval"
+        warehouse,
+        "select sum(handle_seconds) - sum(unattributed_handle_seconds) from marts.agg_agent_interval",
     )[0]
     assert worked == pytest.approx(2655.0)  # email 600 + chat 600 + 900 + voice 345 + 210
     assert contacts == pytest.approx(worked)

@@ -37,7 +37,11 @@ def write_raw(path: Path, rows: dict[str, list[dict]]) -> None:
             columns = list(raw_columns(table))
             placeholders = ", ".join("?" for _ in columns)
             for line, record in enumerate(records, start=1):
-                full = {"_file": f"{table}/dt=2026-01-05/kpi.jsonl", "_line": line, "_ingested_at": INGESTED_AT}
+                full = {
+                    "_file": f"{table}/dt=2026-01-05/kpi.jsonl",
+                    "_line": line,
+                    "_ingested_at": INGESTED_AT,
+                }
                 full.update(record)
                 if table == "email":
                     full.setdefault("references", [])
