@@ -692,14 +692,18 @@ def _daily_volumes(ctx: MeasureContext) -> pd.DataFrame:
         for source, spec in SOURCES.items():
             if not spec.timestamps:
                 continue
-            ts = _ts_expr(spec.timestamps[0])
-            key = ", ".join(_q(c) for c in _raw_key(source))
+            key_columns = _raw_key(source)
+            key = _q(key_columns[0]) if len(key_columns) == 1 else _key_text(key_columns)
             parts.append(
                 f"""
-                select '{source}' as source, cast({ts} as date) as day, count(distinct ({key})) as n
-                from raw.{_q(source)}
-                where {ts} >= cast({_dt_expr()} as timestamp) - interval ({before}) second
-                  and {ts} < cast({_dt_expr()} as timestamp) + interval 1 day + interval ({after}) second
+                select '{source}' as source, cast(ts as date) as day, count(distinct k) as n
+                from (
+                    select {_ts_expr(spec.timestamps[0])} as ts, cast({_dt_expr()} as timestamp) as dt,
+                           {key} as k
+                    from raw.{_q(source)}
+                )
+                where ts >= dt - interval ({before}) second
+                  and ts < dt + interval 1 day + interval ({after}) second
                 group by all
                 """
             )
