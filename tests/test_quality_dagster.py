@@ -119,3 +119,11 @@ def test_gate_is_wired_into_the_project_definitions() -> None:
     check_names = {key.name for key in graph.asset_check_keys if key.asset_key == GATE_KEY}
     assert check_names == set(SUITES)
     assert gate.group_name == "quality"
+
+
+def test_a_suite_switched_off_passes_but_a_gate_that_never_ran_fails() -> None:
+    from orchestration.defs.quality.assets import evaluate_suite
+
+    assert evaluate_suite([], "volume", gate_ran=True).passed
+    never = evaluate_suite([], "volume", gate_ran=False)
+    assert not never.passed and never.severity == dg.AssetCheckSeverity.ERROR

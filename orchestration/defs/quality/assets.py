@@ -10,7 +10,14 @@ previous tables stay as they were). A suite whose only failures are warnings pas
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from data_quality.runner import ExpectationResult, format_failure, run_gates, suite_results, write_results
+from data_quality.runner import (
+    ExpectationResult,
+    format_failure,
+    latest_run_id,
+    run_gates,
+    suite_results,
+    write_results,
+)
 from data_quality.suites import STAGING, SUITES
 from orchestration.landing import SOURCES
 
@@ -75,13 +82,21 @@ def _table(results: list[ExpectationResult]) -> str:
     return "\n".join(lines)
 
 
-def evaluate_suite(results: list[ExpectationResult], suite: str) -> dg.AssetCheckResult:
-    """The check verdict of one suite from its stored results (pure: tested without Dagster runs)."""
+def evaluate_suite(
+    results: list[ExpectationResult], suite: str, gate_ran: bool = True
+) -> dg.AssetCheckResult:
+    """The check verdict of one suite from its stored results (pure: tested without Dagster runs).
+
+    ``gate_ran``: the gate stored results for this run, so a suite without results is switched off in the
+    gates config (passes); otherwise the gate never ran and the check fails.
+    """
+    if not results and gate_ran:
+        return dg.AssetCheckResult(passed=True, description=f"suite {suite}: every expectation is off")
     if not results:
         return dg.AssetCheckResult(
             passed=False,
             severity=dg.AssetCheckSeverity.ERROR,
-            description=f"suite {suite}: no results stored for this run",
+            description=f"suite {suite}: no results stored in quality.validation_results",
         )
     blocking = [r for r in results if r.is_blocking_failure]
     warnings = [r for r in results if r.severity == "warning" and not r.success]
@@ -132,7 +147,8 @@ def _suite_check(suite: str, description: str) -> dg.AssetChecksDefinition:
     def _check(context: dg.AssetCheckExecutionContext, duckdb: DuckDBResource) -> dg.AssetCheckResult:
         with duckdb.get_connection() as con:
             results = suite_results(con, suite, context.run.run_id)
-        return evaluate_suite(results, suite)
+            gate_ran = latest_run_id(con) is not None
+        return evaluate_suite(results, suite, gate_ran)
 
     return _check
 
