@@ -113,7 +113,7 @@ def test_daily_schedule_targets_refresh_with_valid_run_config(tmp_path, definiti
 
 def test_every_asset_has_a_stage_group_and_a_description(definitions):
     graph = definitions.resolve_asset_graph()
-    stages = {"ingestion", "seeds", "staging", "intermediate", "marts", "quality", "staffing"}
+    stages = {"ingestion", "seeds", "staging", "intermediate", "marts", "quality", "staffing", "publish"}
     problems = []
     for key in graph.get_all_asset_keys():
         node = graph.get(key)

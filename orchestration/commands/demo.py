@@ -8,9 +8,12 @@ and the command exits non-zero.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import shlex
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 DEFAULT_DAYS = 28
@@ -39,7 +42,37 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument(
         "--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})"
     )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show dbt's and Dagster's output instead of writing it to run.log",
+    )
     return parser
+
+
+@contextlib.contextmanager
+def _output_to(log: Path | None) -> Iterator[None]:
+    """Send all stdout/stderr output (dbt's subprocess too) to ``log``; ``None`` leaves it alone."""
+    if log is None:
+        yield
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    try:
+        with open(log, "ab") as sink:
+            os.dup2(sink.fileno(), 1)
+            os.dup2(sink.fileno(), 2)
+            try:
+                yield
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os.dup2(saved[0], 1)
+                os.dup2(saved[1], 2)
+    finally:
+        os.close(saved[0])
+        os.close(saved[1])
 
 
 def _stage(number: int, name: str, what: str) -> float:
@@ -53,6 +86,11 @@ def _done(started: float) -> float:
     return seconds
 
 
+def published_copy(warehouse: Path) -> Path:
+    """The BI copy that a good run publishes beside the warehouse (orchestration/defs/publish/)."""
+    return warehouse.with_name(warehouse.stem + ".published.duckdb")
+
+
 def _fresh_warehouse(warehouse: Path) -> None:
     """Remove the previous demo warehouse, unless another process has it open (then say so)."""
     import duckdb
@@ -60,6 +98,7 @@ def _fresh_warehouse(warehouse: Path) -> None:
     from orchestration.cli import UserError
 
     if not warehouse.exists():
+        published_copy(warehouse).unlink(missing_ok=True)
         return
     try:
         duckdb.connect(str(warehouse)).close()
@@ -73,7 +112,7 @@ def _fresh_warehouse(warehouse: Path) -> None:
         raise UserError(f"Cannot open the previous demo warehouse {warehouse}: {exc}") from None
     except duckdb.Error:
         pass  # not a DuckDB file we can open: it is replaced anyway
-    for path in (warehouse, warehouse.with_name(warehouse.name + ".wal")):
+    for path in (warehouse, warehouse.with_name(warehouse.name + ".wal"), published_copy(warehouse)):
         path.unlink(missing_ok=True)
 
 
@@ -109,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--days and --agents must be at least 1; try the defaults (`asyncwfm demo`).")
     folder = Path(args.dir).resolve()
     landing, warehouse, report = folder / "landing", folder / "warehouse.duckdb", folder / "report.html"
+    log = None if args.verbose else folder / "run.log"
     folder.mkdir(parents=True, exist_ok=True)
     _fresh_warehouse(warehouse)
     began = time.perf_counter()
@@ -118,10 +158,14 @@ def run(args: argparse.Namespace) -> int:
     _generate(landing, args.days, args.agents, args.seed)
     timings["generate"] = _done(started)
 
-    started = _stage(2, "run", "ingest → dbt build → quality gates → staffing")
+    what = "ingest → dbt build → quality gates → staffing"
+    started = _stage(2, "run", what + (f" (dbt and Dagster output: {log})" if log else ""))
+    if log:
+        log.write_text("")
     failure = None
     try:
-        outcome = run_pipeline(landing, warehouse)
+        with _output_to(log):
+            outcome = run_pipeline(landing, warehouse)
         print_outcome(outcome)
         if not outcome.success or outcome.blocking_failures:
             failure = (
@@ -130,8 +174,9 @@ def run(args: argparse.Namespace) -> int:
     except UserError:
         raise
     except Exception as exc:  # still write what the warehouse holds, then fail
-        failure = (
-            f"the pipeline run crashed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        failure = f"the pipeline run crashed: {type(exc).__name__}: {first}" + (
+            f" (see {log})" if log else ""
         )
         print(f"      FAILED: {failure}", flush=True)
     timings["run"] = _done(started)
@@ -151,6 +196,11 @@ def run(args: argparse.Namespace) -> int:
     print(f"  warehouse    : {warehouse}   (marts in schema `marts`)")
     if report.exists():
         print(f"  report       : {report}")
+    published = published_copy(warehouse)
+    if published.exists():
+        print(f"  for BI tools : {published}   (a copy swapped in after each good run)")
+    if log:
+        print(f"  run log      : {log}")
     print(f"  Dagster UI   : {dagster_command(warehouse, landing)}")
     print(
         f"  Parquet for BI: asyncwfm export --warehouse {shlex.quote(str(warehouse))} "
