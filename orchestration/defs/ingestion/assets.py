@@ -24,7 +24,7 @@ def source_key(source: str) -> dg.AssetKey:
 
 
 def _specs() -> list[dg.AssetSpec]:
-    """Built in a function: module-level AssetSpecs would be loaded by load_from_defs_folder as extra assets."""
+    """Built in a function: module-level AssetSpecs would be loaded by load_from_defs_folder as assets."""
     return [
         dg.AssetSpec(
             source_key(name),
@@ -32,8 +32,8 @@ def _specs() -> list[dg.AssetSpec]:
             kinds={"duckdb"},
             skippable=True,
             description=(
-                f"Rows of the `{name}` landing files ({spec.format.upper()}) that passed row validation, every "
-                "field as delivered (text), with lineage columns _file, _line, _ingested_at, _extra."
+                f"Rows of the `{name}` landing files ({spec.format.upper()}) that passed row validation, "
+                "every field as delivered (text), with lineage columns _file, _line, _ingested_at, _extra."
             ),
         )
         for name, spec in SOURCES.items()
@@ -43,7 +43,7 @@ def _specs() -> list[dg.AssetSpec]:
             group_name=GROUP,
             kinds={"duckdb"},
             skippable=True,
-            description="Records and stray landing entries that could not be loaded, with file, line and reason.",
+            description="Records and stray landing entries that could not be loaded: file, line, reason.",
         ),
         dg.AssetSpec(
             LEDGER_KEY,

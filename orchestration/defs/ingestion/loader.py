@@ -68,13 +68,17 @@ def _utc_now() -> dt.datetime:
 
 
 def _stage_lines(con: duckdb.DuckDBPyConnection, entry: Entry) -> str | None:
-    """Append the lines of one file to ``_ingest_lines``; returns a problem when the file cannot be read."""
+    """Append the lines of one file to ``_ingest_lines``; returns a problem when the file cannot be read.
+
+    Only "not UTF-8" (handled) and OS errors (recorded) are file problems; any other error (out of memory,
+    a bug) propagates and fails the run before anything of the source is written.
+    """
     try:
         con.execute(sql.STAGE_LINES_FROM_FILE, {"rel": entry.rel_path, "path": str(entry.abs_path)})
         return None
-    except duckdb.Error as exc:
+    except duckdb.InvalidInputException as exc:
         if "UTF-8" not in str(exc):
-            return f"unreadable file ({str(exc).splitlines()[0]})"
+            raise
     # Not valid UTF-8: decode with replacement characters; the lines that carry them are quarantined.
     try:
         content = entry.abs_path.read_bytes().decode("utf-8", errors="replace")
