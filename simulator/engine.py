@@ -21,11 +21,11 @@ import numpy as np
 from orchestration.landing import SOURCES
 from orchestration.paths import DBT_PROJECT_DIR, DEFAULT_POLICY_CSV
 from simulator import agents as agents_mod
-from simulator import customers, timefmt, truth, writer
+from simulator import customers, timefmt, truth
 from simulator.chat import ChatEngine
-from simulator.faults import FaultInjector
 from simulator.messaging import MessagingEngine
-from simulator.records import DAY, Sink
+from simulator.output import Output
+from simulator.records import DAY, DayBuffer, Sink
 from simulator.voice import VoiceEngine
 
 DEFAULT_START = date(2026, 1, 5)  # a Monday
@@ -159,11 +159,13 @@ def generate(
     start: date = DEFAULT_START,
     faults: bool = False,
     truth_dir: Path | None = None,
+    workers: int = 1,
 ) -> Summary:
     """Write a synthetic landing zone (SPEC §2) to ``out``, its ground truth beside it, and optional faults.
 
     Truth goes to ``truth_dir`` (default ``<out>.truth``), the fault manifest to ``<out>.faults.json``.
-    Existing source folders under ``out`` are replaced.
+    Existing source folders under ``out`` are replaced. ``workers=1`` writes in a second process while the
+    next day is simulated; ``workers=0`` writes in-process (same bytes).
     """
     began = time.perf_counter()
     out = Path(out)
@@ -176,34 +178,35 @@ def generate(
     out.mkdir(parents=True, exist_ok=True)
 
     ctx = Context(start, days, seed, agents)
-    injector = FaultInjector(ctx.rng_for(0, "faults"), days) if faults else None
-    parts = truth.TruthParts(truth_dir, ctx.t0)
-    summary = Summary(out, truth_dir, manifest if faults else None, days, rows={s: 0 for s in SOURCES})
+    fault_seed = [seed, 0, _CHANNEL_CODE["faults"], 0] if faults else None
+    output = Output(out, truth_dir, ctx.t0, days, fault_seed, workers=workers)
     for day in range(days):
         ctx.chat.run_day(day, ctx.rng_for(day, "chat"))
         ctx.messaging.run_day(day, ctx.rng_for(day, "messaging"))
         ctx.voice.run_day(day, ctx.rng_for(day, "voice"))
-        _flush(ctx, day, out, parts, injector, summary)
-    if injector is not None:
-        summary.faults = injector.write_manifest(manifest, out)
+        output.write_day(day, timefmt.day_string((ctx.t0 + day * DAY) // DAY), _complete_day(ctx, day))
+    written = output.close(manifest)
+    summary = Summary(
+        out,
+        truth_dir,
+        manifest if faults else None,
+        days,
+        written.files,
+        written.bytes,
+        written.rows,
+        written.faults,
+    )
     truth_began = time.perf_counter()
-    parts.finalize(ctx.policies)
+    truth.TruthParts(truth_dir, ctx.t0).finalize(ctx.policies)
     summary.truth_seconds = time.perf_counter() - truth_began
     summary.seconds = time.perf_counter() - began
     return summary
 
 
-def _flush(
-    ctx: Context,
-    day: int,
-    out: Path,
-    parts: truth.TruthParts,
-    injector: FaultInjector | None,
-    summary: Summary,
-) -> None:
+def _complete_day(ctx: Context, day: int) -> DayBuffer:
+    """Take a simulated day's buffer and add what is derived at the end of the day: states, directory."""
     buf = ctx.sink.pop(day)
     day_start = ctx.t0 + day * DAY
-    dt = timefmt.day_string(day_start // DAY)
     # agent states from the day's work segments
     index = {a: i for i, a in enumerate(ctx.roster.agent_ids)}
     by_agent: dict[int, list[tuple[int, int]]] = {}
@@ -217,20 +220,4 @@ def _flush(
     buf.landing["customers"] = [
         (0, i, values, 0) for i, values in enumerate(customers.directory_rows(ctx.population, day))
     ]
-    parts.add_day(day, buf.events, buf.segments)
-    for source in SOURCES:
-        records = writer.to_records(source, writer.render(source, buf.landing.get(source, [])))
-        name = writer.file_name(source, dt)
-        if injector is not None:
-            records = injector.mutate(source, day, dt, name, records)
-        lines = writer.serialize(source, records)
-        if injector is not None:
-            lines = injector.finish_file(source, day, dt, name, lines)
-        summary.rows[source] += len(records)
-        if len(lines) > (1 if SOURCES[source].format == "csv" else 0):
-            summary.bytes += writer.write_lines(out, writer.rel_path(source, dt, name), lines)
-            summary.files += 1
-    if injector is not None:
-        for rel, lines in injector.extra_files(day, dt):
-            summary.bytes += writer.write_lines(out, rel, lines)
-            summary.files += 1
+    return buf
