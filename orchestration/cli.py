@@ -202,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     from orchestration.commands import register  # report, demo, export
 
     register(sub)
+    from orchestration.commands import purge  # personal-data retention (docs/reliability.md)
+
+    purge.add_parser(sub).set_defaults(handler=purge.run)
     return parser
 
 
