@@ -90,6 +90,16 @@ def test_stability_tiny_and_huge_traffic():
     sl = erlang.service_level([n - 1, n], 3000.0, 180, 20)
     assert np.all(np.isfinite(sl)) and sl[0] < 0.8 <= sl[1]
     assert np.isfinite(erlang.erlang_c(3001, 3000.0)) and 0 < erlang.erlang_c(3001, 3000.0) <= 1
+    # Erlang A stays finite far from and close to the load, including N ≪ A (Erlang B's cdf underflows)
+    ea = erlang.erlang_a([1, 1000, 2900, 3050], 3000.0, 180, 120, 20)
+    for measure in ea:
+        assert np.all(np.isfinite(measure)) and np.all((measure >= 0) & (measure <= 1))
+    assert ea.abandon_share[0] == pytest.approx(1 - 1 / 3000, abs=1e-6)  # one server: nearly all abandon
+    n_a = erlang.erlang_a_required_agents([0.01 * 900 / 180, huge_arrivals], 180, 900, 20, 0.8, 120)
+    assert n_a[0] == 1 and n_a[1] <= n
+    # at this scale Erlang A plans below the load: ~12 % abandon, the rest are answered within seconds
+    sl_a = erlang.erlang_a([n_a[1] - 1, n_a[1]], 3000.0, 180, 120, 20).service_level
+    assert sl_a[0] < 0.8 <= sl_a[1]
 
 
 def test_zero_traffic_needs_nobody_and_goal_validated():
