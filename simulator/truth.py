@@ -108,8 +108,14 @@ class TruthParts:
             "apportion)"
         )
         parts = self.parts.as_posix()
-        con.execute(f"create table ev0 as select * from read_parquet('{parts}/events-*.parquet')")
-        con.execute(f"create table seg0 as select * from read_parquet('{parts}/segments-*.parquet')")
+        for table, glob, empty in (("ev0", "events", _EMPTY_EVENTS), ("seg0", "segments", _EMPTY_SEGMENTS)):
+            if any(self.parts.glob(f"{glob}-*.parquet")):
+                con.execute(f"create table {table} as select * from read_parquet('{parts}/{glob}-*.parquet')")
+            else:  # e.g. one day, one agent who has the day off
+                row, cols = empty
+                con.execute(
+                    f"create table {table} as select * from (values {row}) t({', '.join(cols)}) limit 0"
+                )
         con.execute(_SQL)
         for table in TABLES:
             con.execute(f"copy {table} to '{(self.dir / (table + '.parquet')).as_posix()}' (format parquet)")
@@ -117,6 +123,16 @@ class TruthParts:
         shutil.rmtree(self.parts)
         shutil.rmtree(spill, ignore_errors=True)
 
+
+# typed empty tables, for a run without any event or segment part
+_EMPTY_EVENTS = "('', '', '', '', '', '', 0::bigint, 0::bigint, false, '')", EVENT_COLUMNS
+_EMPTY_SEGMENTS = (
+    "('', '', '', '', '', '', '', 0::bigint, 0::bigint, 0.0::double)",
+    (
+        *SEGMENT_COLUMNS,
+        "apportioned_seconds",
+    ),
+)
 
 _SQL = """
 -- SMS threads by the SPEC §3 rule (same customer phone + business number, cut after thread_gap of silence)
