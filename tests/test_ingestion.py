@@ -533,3 +533,15 @@ def test_unexpected_entries_are_recorded_once(con, landing):
 def test_missing_landing_root_is_an_error(con, tmp_path):
     with pytest.raises(FileNotFoundError):
         ingest(con, tmp_path / "nope")
+
+
+def test_small_batches_give_the_same_result(con, landing, tmp_path):
+    write(landing, f"email/{DAY}/part-1.jsonl", jsonl(email("m7"), "{oops"))
+    write(landing, f"email/{DAY}/part-2.jsonl", jsonl(email("m8")))
+    summary = ingest(con, landing, batch_bytes=1)  # one file per batch and transaction
+    reference = duckdb.connect()
+    ingest(reference, landing)
+    assert summary.sources["email"].rows_loaded == 5
+    assert counts(con) == counts(reference)
+    assert quarantine(con) == quarantine(reference) == [(f"email/{DAY}/part-1.jsonl", 2, "broken JSON")]
+    assert_accounting(con)

@@ -6,7 +6,7 @@
   per row.
 - A file is identified by its path relative to the landing root and the sha256 of its bytes. A file already
   in ``raw.file_ledger`` with the same hash is skipped; a changed file at a known path has its raw,
-  quarantine and ledger rows replaced. All writes of one source happen in one transaction.
+  quarantine and ledger rows replaced. Writes happen in one transaction per batch of files.
 - For every file: ``rows_read = rows_loaded + rows_quarantined``. Blank lines (and, in CSV, the header) are
   not rows.
 - Entries that are not landing files (stray files, wrong extensions, unknown folders, a directory where a
@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +27,8 @@ from orchestration.defs.ingestion import sql
 from orchestration.defs.ingestion.discovery import Entry, Fingerprint, discover, fingerprint
 from orchestration.defs.ingestion.schema import create_raw_tables
 from orchestration.landing import SOURCES
+
+DEFAULT_BATCH_BYTES = 256 * 1024 * 1024
 
 
 @dataclass
@@ -190,17 +192,37 @@ def _record_unexpected(
     _in_transaction(con, statements)
 
 
+def _batches(
+    files: list[tuple[Entry, Fingerprint]], batch_bytes: int
+) -> Iterator[list[tuple[Entry, Fingerprint]]]:
+    """Consecutive groups of files of at most ``batch_bytes`` together (a bigger file is a batch alone)."""
+    batch: list[tuple[Entry, Fingerprint]] = []
+    size = 0
+    for item in files:
+        item_size = item[1].size_bytes or 0
+        if batch and size + item_size > batch_bytes:
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += item_size
+    if batch:
+        yield batch
+
+
 def ingest(
     con: duckdb.DuckDBPyConnection,
     landing_root: Path,
     sources: Iterable[str] | None = None,
     *,
     ingested_at: dt.datetime | None = None,
+    batch_bytes: int = DEFAULT_BATCH_BYTES,
 ) -> IngestSummary:
     """Load new and changed landing files of ``sources`` (default: all, plus stray root entries) into ``raw``.
 
     Idempotent: running it again over the same landing zone changes nothing. Sets the session time zone to
-    UTC (timestamps are checked with ``try_cast(... as timestamptz)``; naive means UTC).
+    UTC (timestamps are checked with ``try_cast(... as timestamptz)``; naive means UTC). Files of one source
+    are loaded in batches of about ``batch_bytes`` (memory is a few times the batch size), one transaction
+    per batch: a file is always loaded whole or not at all.
     """
     con.execute("set TimeZone = 'UTC'")
     create_raw_tables(con)
@@ -236,9 +258,12 @@ def ingest(
                 stats.files_replaced += 1
                 replaced.add(entry.rel_path)
                 to_load.append((entry, fp))
-        if not to_load:
-            continue
-        counts, unreadable = _load_source(con, source, to_load, replaced, at)
+        counts: list[tuple[str, int, int, int]] = []
+        unreadable: list[tuple[Entry, Fingerprint, str]] = []
+        for batch in _batches(to_load, batch_bytes):
+            batch_counts, batch_unreadable = _load_source(con, source, batch, replaced, at)
+            counts.extend(batch_counts)
+            unreadable.extend(batch_unreadable)
         for entry, fp, problem in unreadable:
             if entry.rel_path in replaced:
                 stats.files_replaced -= 1
