@@ -5,9 +5,13 @@
 
     duckdb__: label propagation with DuckDB's keyed recursive CTE (USING KEY): the state holds one row per
     node; each step propagates only the labels that changed in the previous step (the working table) and keeps
-    improvements, reading the full state through `recurring.<cte>`. Edges are not deduplicated (a duplicate
-    edge is harmless for a minimum, and `union` on millions of strings costs more than the propagation).
-    Measured: 1 M email messages / 2.5 M edges in ~6 s on 2 shared cores.
+    improvements, reading the full state through `recurring.<cte>`. A node whose label changed also takes the
+    label of its label (pointer jumping): every label is a node of the same component, so this is safe, and a
+    reply chain of length d converges in ~log2(d) steps instead of d (a 3,000-message chain: 87 s → 1.8 s;
+    shallow graphs pay ~1.5x). Edges are not deduplicated (a duplicate edge is harmless for a minimum, and
+    `union` on millions of strings costs more than the propagation). Measured on 2 cores shared with a load
+    of ~10 (so pessimistic): int_reply_graphs_linked on 1 M email messages / 2.5 M edges in 15 s; 1 M nodes
+    half of them in 30-message chains in 17 s (tests/test_sessionization_speed.py).
     default__: the same propagation as a plain recursive CTE that keeps every intermediate row, bounded to
     `max_steps` iterations (enough for reply chains; slow on large graphs) — for engines without USING KEY.
 #}
@@ -34,15 +38,25 @@
             select node, component from cc_seed
             union
             select
-                cc_edges.node_b as node,
-                min(cc_state.component) as component
-            from cc_state
-            inner join cc_edges
-                on cc_edges.node_a = cc_state.node
+                candidates.node,
+                min(candidates.component) as component
+            from (
+                -- a label that changed moves to the neighbours
+                select cc_edges.node_b as node, cc_state.component
+                from cc_state
+                inner join cc_edges
+                    on cc_edges.node_a = cc_state.node
+                union all
+                -- shortcut: a node that changed takes its new label's label (doubles the reach per step)
+                select cc_state.node, label_of_label.component
+                from cc_state
+                inner join recurring.cc_state as label_of_label
+                    on label_of_label.node = cc_state.component
+            ) as candidates
             inner join recurring.cc_state as known
-                on known.node = cc_edges.node_b
-            group by cc_edges.node_b
-            having min(cc_state.component) < min(known.component)
+                on known.node = candidates.node
+            group by candidates.node
+            having min(candidates.component) < min(known.component)
         )
 
         select node, component from cc_state
