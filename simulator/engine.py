@@ -179,15 +179,12 @@ def generate(
 
     ctx = Context(start, days, seed, agents)
     fault_seed = [seed, 0, _CHANNEL_CODE["faults"], 0] if faults else None
-    output = Output(out, days, fault_seed, workers=workers)
-    parts = truth.TruthParts(truth_dir, ctx.t0)
+    output = Output(out, truth_dir, days, fault_seed, workers=workers)
     for day in range(days):
         ctx.chat.run_day(day, ctx.rng_for(day, "chat"))
         ctx.messaging.run_day(day, ctx.rng_for(day, "messaging"))
         ctx.voice.run_day(day, ctx.rng_for(day, "voice"))
-        buf = _complete_day(ctx, day)
-        output.write_day(day, timefmt.day_string((ctx.t0 + day * DAY) // DAY), buf.landing)
-        parts.add_day(day, buf.events, buf.segments)
+        output.write_day(day, timefmt.day_string((ctx.t0 + day * DAY) // DAY), _complete_day(ctx, day))
     written = output.close(manifest)
     summary = Summary(
         out,
@@ -200,7 +197,7 @@ def generate(
         written.faults,
     )
     truth_began = time.perf_counter()
-    parts.finalize(ctx.policies)
+    truth.TruthParts(truth_dir).finalize(ctx.policies)
     summary.truth_seconds = time.perf_counter() - truth_began
     summary.seconds = time.perf_counter() - began
     return summary

@@ -3,8 +3,8 @@
 The day loop simulates day *d + 1* while a writer process renders, serializes, injects faults into and writes
 day *d* — the two halves take similar time, so on two cores the run is close to twice as fast. The writer
 handles days strictly in order with its own fault generator, so the bytes are the same as writing in-process
-(``workers=0``), which the tests check. The child only runs this module's pure-Python/numpy code (truth parts
-are written by the parent with pyarrow), so forking a parent that has thread pools running is safe.
+(``workers=0``), which the tests check. The child runs only pure-Python/numpy code (landing files and the
+truth's CSV parts; no DuckDB, no pyarrow), so forking a parent that has thread pools running is safe.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from orchestration.landing import SOURCES
-from simulator import writer
+from simulator import truth, writer
 from simulator.faults import FaultInjector
+from simulator.records import DayBuffer
 
 
 @dataclass
@@ -39,15 +40,18 @@ class Written:
 class DayWriter:
     """Writes one day at a time, in day order."""
 
-    def __init__(self, out: Path, days: int, fault_seed: list[int] | None) -> None:
+    def __init__(self, out: Path, truth_dir: Path, days: int, fault_seed: list[int] | None) -> None:
         self.out = out
+        self.parts = truth.TruthParts(truth_dir)
         self.injector = (
             FaultInjector(np.random.default_rng(fault_seed), days) if fault_seed is not None else None
         )
 
-    def write_day(self, day: int, dt: str, landing: dict[str, list[tuple]]) -> Written:
+    def write_day(self, day: int, dt: str, buf: DayBuffer) -> Written:
         done = Written()
         injector = self.injector
+        landing = buf.landing
+        self.parts.add_day(day, buf.events, buf.segments)
         for source in SOURCES:
             records = writer.to_records(source, writer.render(source, landing.get(source, [])))
             name = writer.file_name(source, dt)
@@ -90,8 +94,10 @@ def _serve(args: tuple, jobs: mp.Queue, results: mp.Queue) -> None:
 class Output:
     """In-process (``workers=0``) or one writer process (``workers=1``), same interface and same bytes."""
 
-    def __init__(self, out: Path, days: int, fault_seed: list[int] | None, workers: int = 1) -> None:
-        args = (out, days, fault_seed)
+    def __init__(
+        self, out: Path, truth_dir: Path, days: int, fault_seed: list[int] | None, workers: int = 1
+    ) -> None:
+        args = (out, truth_dir, days, fault_seed)
         self.proc = None
         if workers > 0 and "fork" in mp.get_all_start_methods():
             ctx = mp.get_context("fork")
@@ -113,14 +119,14 @@ class Output:
         except queue.Empty:
             return ("error", f"exit code {self.proc.exitcode}")
 
-    def write_day(self, day: int, dt: str, landing: dict[str, list[tuple]]) -> None:
+    def write_day(self, day: int, dt: str, buf: DayBuffer) -> None:
         if self.proc is None:
-            self.total.add(self.writer.write_day(day, dt, landing))
+            self.total.add(self.writer.write_day(day, dt, buf))
             return
         while True:
             self._check()
             try:
-                self.jobs.put((day, dt, dict(landing)), timeout=5)
+                self.jobs.put((day, dt, buf), timeout=5)
                 return
             except queue.Full:
                 continue

@@ -1,7 +1,7 @@
 """Ground truth, written beside the landing zone (default ``<out>.truth/``), never inside it.
 
 While simulating, every landed message/event/call leg and every work segment is also recorded with the ids
-the generator knows (thread, journey, true customer). Each day is appended as a Parquet part; at the end one
+the generator knows (thread, journey, true customer). Each day is appended as a CSV part; at the end one
 DuckDB pass derives sessions (the default policy's ``session_gap_minutes`` per channel) and the per-contact
 handle times under each counting approach of SPEC §10.1, then removes the parts. Tables (Parquet, timestamps
 UTC ``TIMESTAMP``):
@@ -35,13 +35,12 @@ id is the thread id of the journey's first thread. Session ids are ``<thread_id>
 
 from __future__ import annotations
 
+import csv
 import shutil
 from pathlib import Path
 
 import duckdb
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from simulator.records import EVENT_COLUMNS, SEGMENT_COLUMNS
 
@@ -66,30 +65,24 @@ def apportioned_seconds(agent: np.ndarray, start: np.ndarray, end: np.ndarray) -
 
 
 class TruthParts:
-    def __init__(self, truth_dir: Path, t0: int) -> None:
+    def __init__(self, truth_dir: Path) -> None:
         self.dir = Path(truth_dir)
         self.parts = self.dir / "_parts"
         self.parts.mkdir(parents=True, exist_ok=True)
 
     def add_day(self, day: int, events: list[tuple], segments: list[tuple]) -> None:
-        ev = pa.table(
-            {c: list(v) for c, v in zip(EVENT_COLUMNS, zip(*events, strict=True), strict=True)}
-            if events
-            else {c: [] for c in EVENT_COLUMNS}
-        )
+        """Append one day as CSV parts (plain Python and numpy: runs in the writer process)."""
+        if events:
+            _write_csv(self.parts / f"events-{day:05d}.csv", EVENT_COLUMNS, events)
         if segments:
-            cols = {c: list(v) for c, v in zip(SEGMENT_COLUMNS, zip(*segments, strict=True), strict=True)}
-            agents = np.unique(np.array(cols["agent_id"]), return_inverse=True)[1]
-            start = np.array(cols["started_at"], dtype=np.int64)
-            end = np.array(cols["ended_at"], dtype=np.int64)
-            cols["apportioned_seconds"] = apportioned_seconds(agents, start, end)
-            seg = pa.table(cols)
-        else:
-            seg = pa.table({c: pa.array([], pa.string()) for c in SEGMENT_COLUMNS})
-        if ev.num_rows:
-            pq.write_table(ev, self.parts / f"events-{day:05d}.parquet")
-        if seg.num_rows:
-            pq.write_table(seg, self.parts / f"segments-{day:05d}.parquet")
+            agent = np.unique(np.array([s[1] for s in segments]), return_inverse=True)[1]
+            start = np.fromiter((s[7] for s in segments), dtype=np.int64, count=len(segments))
+            end = np.fromiter((s[8] for s in segments), dtype=np.int64, count=len(segments))
+            shares = apportioned_seconds(agent, start, end).tolist()
+            rows = [(*seg, share) for seg, share in zip(segments, shares, strict=True)]
+            _write_csv(
+                self.parts / f"segments-{day:05d}.csv", (*SEGMENT_COLUMNS, "apportioned_seconds"), rows
+            )
 
     def finalize(self, policies: dict[str, dict[str, str]]) -> None:
         con = duckdb.connect()
@@ -108,14 +101,14 @@ class TruthParts:
             "apportion)"
         )
         parts = self.parts.as_posix()
-        for table, glob, empty in (("ev0", "events", _EMPTY_EVENTS), ("seg0", "segments", _EMPTY_SEGMENTS)):
-            if any(self.parts.glob(f"{glob}-*.parquet")):
-                con.execute(f"create table {table} as select * from read_parquet('{parts}/{glob}-*.parquet')")
+        for table, glob, types in (("ev0", "events", _EVENT_TYPES), ("seg0", "segments", _SEGMENT_TYPES)):
+            columns = "{" + ", ".join(f"'{c}': '{t}'" for c, t in types.items()) + "}"
+            if any(self.parts.glob(f"{glob}-*.csv")):
+                source = f"read_csv('{parts}/{glob}-*.csv', header = true, columns = {columns})"
             else:  # e.g. one day, one agent who has the day off
-                row, cols = empty
-                con.execute(
-                    f"create table {table} as select * from (values {row}) t({', '.join(cols)}) limit 0"
-                )
+                row = ", ".join(f"null::{t}" for t in types.values())
+                source = f"(select * from (values ({row})) t({', '.join(types)}) limit 0)"
+            con.execute(f"create table {table} as select * from {source}")
         con.execute(_SQL)
         for table in TABLES:
             con.execute(f"copy {table} to '{(self.dir / (table + '.parquet')).as_posix()}' (format parquet)")
@@ -124,15 +117,21 @@ class TruthParts:
         shutil.rmtree(spill, ignore_errors=True)
 
 
-# typed empty tables, for a run without any event or segment part
-_EMPTY_EVENTS = "('', '', '', '', '', '', 0::bigint, 0::bigint, false, '')", EVENT_COLUMNS
-_EMPTY_SEGMENTS = (
-    "('', '', '', '', '', '', '', 0::bigint, 0::bigint, 0.0::double)",
-    (
-        *SEGMENT_COLUMNS,
-        "apportioned_seconds",
-    ),
-)
+_INT = ("started_at", "ended_at")
+_EVENT_TYPES = {
+    c: "BIGINT" if c in _INT else "BOOLEAN" if c == "is_message" else "VARCHAR" for c in EVENT_COLUMNS
+}
+_SEGMENT_TYPES = {c: "BIGINT" if c in _INT else "VARCHAR" for c in SEGMENT_COLUMNS} | {
+    "apportioned_seconds": "DOUBLE"
+}
+
+
+def _write_csv(path: Path, header: tuple[str, ...], rows: list[tuple]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f, lineterminator="\n")
+        out.writerow(header)
+        out.writerows(rows)
+
 
 _SQL = """
 -- SMS threads by the SPEC §3 rule (same customer phone + business number, cut after thread_gap of silence)
