@@ -307,3 +307,29 @@ def test_export_of_a_warehouse_without_marts(tmp_path, capsys):
     duckdb.connect(str(empty)).close()
     assert main(["export", "--warehouse", str(empty), "--out", str(tmp_path / "x")]) == 2
     assert "has no marts yet" in capsys.readouterr().err
+
+
+def test_report_on_a_published_warehouse_withholds_quarantined_values(tmp_path):
+    """The published BI copy has raw.quarantine_summary, not raw.quarantine; reasons never show values."""
+    path = make_warehouse(tmp_path / "warehouse.published.duckdb", days=14)
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "create table raw.quarantine_summary as select 'email' as source, 'a.jsonl' as file, "
+            "'unknown direction value ''jane@example.com''' as reason, 4::bigint as rows_quarantined"
+        )
+        con.execute(
+            "insert into raw.quarantine select 'sms', 'f', 1, 'unknown direction value ''+15551234''', '', "
+            "now()::timestamp"
+        )
+    out = tmp_path / "report.html"
+    main(["report", "--warehouse", str(path), "--out", str(out)])
+    quality = section_html(out.read_text(), "data-quality")
+    assert "sms: unknown direction value (withheld)" in quality
+    assert "+15551234" not in quality
+    with duckdb.connect(str(path)) as con:
+        con.execute("drop table raw.quarantine")
+    main(["report", "--warehouse", str(path), "--out", str(out)])
+    quality = section_html(out.read_text(), "data-quality")
+    assert "email: unknown direction value (withheld)" in quality
+    assert "jane@example.com" not in quality
+    assert "Not available" not in quality

@@ -275,8 +275,8 @@ def quality(wh: Warehouse) -> Section:
     if quarantined is None:
         missing.append("raw.quarantine does not exist")
         section.parts.append(
-            '<p class="unavailable">Not available in this warehouse: raw.quarantine does not '
-            "exist (written by ingestion).</p>"
+            '<p class="unavailable">Not available in this warehouse: raw.quarantine (or the published '
+            "raw.quarantine_summary) does not exist (written by ingestion).</p>"
         )
     elif quarantined.empty:
         section.parts.append('<p class="good">No row was quarantined.</p>')

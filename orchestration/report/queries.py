@@ -385,12 +385,22 @@ def validation_latest(wh: Warehouse) -> pd.DataFrame | None:
     )
 
 
+# Reasons may quote the offending value, which can be personal data: keep the reason up to the value only
+# (the same rule as the published warehouse's raw.quarantine_summary, orchestration/defs/publish/).
+_REDACTED_REASON = "regexp_replace(coalesce(reason, ''), ' value ''.*$', ' value (withheld)')"
+
+
 def quarantine_by_reason(wh: Warehouse) -> pd.DataFrame | None:
-    if wh.missing("raw.quarantine", "source", "reason"):
+    """Quarantined rows per source and reason, from raw.quarantine or a published raw.quarantine_summary."""
+    if not wh.missing("raw.quarantine", "source", "reason"):
+        source, rows = "raw.quarantine", "count(*)"
+    elif not wh.missing("raw.quarantine_summary", "source", "reason", "rows_quarantined"):
+        source, rows = "raw.quarantine_summary", "sum(rows_quarantined)"
+    else:
         return None
     return wh.df(
-        """
-        select source, reason, count(*) as rows from raw.quarantine
+        f"""
+        select source, {_REDACTED_REASON} as reason, {rows}::bigint as rows from {source}
         group by all order by rows desc, source, reason
         """
     )
