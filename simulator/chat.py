@@ -65,10 +65,11 @@ class Chat:
     duration: int  # total agent engagement
     transfers: bool
     agent: int = -1
+    customer_id: str = ""
+    thread: str = ""
 
-    @property
-    def thread(self) -> str:
-        return f"chat:{self.chat_id}"
+    def __post_init__(self) -> None:
+        self.thread = f"chat:{self.chat_id}"
 
 
 class ChatEngine:
@@ -108,6 +109,7 @@ class ChatEngine:
                 int(patience[i]),
                 int(duration[i]),
                 bool(transfers[i]),
+                customer_id=ctx.population.customer_id[cust],
             )
             self._open(chat, int(times[i]), int(bot_rounds[i]), bool(resolved[i]), rng)
         self.pool.set_day(day)
@@ -139,7 +141,7 @@ class ChatEngine:
             event_id,
             chat.thread,
             chat.journey,
-            ctx.population.customer_id[chat.customer],
+            chat.customer_id,
             chat.queue,
             t,
             t,

@@ -104,7 +104,9 @@ class Sink:
         buf = self._buffer(started_at)
         if buf is None:
             return
-        queue_id = self.queue_ids.get((channel, queue_key), f"{channel}:{queue_key}")
+        queue_id = self.queue_ids.get((channel, queue_key))
+        if queue_id is None:
+            queue_id = f"{channel}:{queue_key}"
         buf.events.append(
             (
                 channel,
