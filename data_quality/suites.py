@@ -272,7 +272,10 @@ def _quarantine_frame(ctx: MeasureContext) -> pd.DataFrame:
                 from {LEDGER_TABLE} group by all
             ),
             reasons as (
-                select source, {_dt_expr()} as dt, mode(reason) as top_reason
+                -- reasons may quote the offending value (personal data): keep the reason, withhold the value
+                select source, {_dt_expr()} as dt,
+                       mode(regexp_replace(coalesce(reason, ''), ' value ''.*$', ' value (withheld)'))
+                           as top_reason
                 from {QUARANTINE_TABLE} group by all
             )
             select l.source, cast(l.dt as varchar) as dt, l.rows_read, l.rows_quarantined,
