@@ -20,6 +20,7 @@ from orchestration.paths import DBT_PROJECT_DIR
 
 MESSAGES = int(os.environ.get("ASYNCWFM_BENCH_MESSAGES", "100000"))
 CHAIN = 30
+INLINE = "select node, component from {{ asyncwfm.connected_components('edges', 'src', 'dst') }} as cc"
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +30,16 @@ def components_sql(tmp_path_factory: pytest.TempPathFactory) -> str:
         [
             str(os.path.join(os.path.dirname(sys.executable), "dbt")),
             "compile",
-            "--project-dir", str(DBT_PROJECT_DIR),
-            "--profiles-dir", str(DBT_PROJECT_DIR),
-            "--target-path", str(work_dir / "target"),
-            "--log-path", str(work_dir / "logs"),
-            "--inline", "select node, component from {{ asyncwfm.connected_components('edges', 'src', 'dst') }} as cc",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(work_dir / "target"),
+            "--log-path",
+            str(work_dir / "logs"),
+            "--inline",
+            INLINE,
             "--quiet",
         ],  # fmt: skip
         env={**os.environ, "ASYNCWFM_WAREHOUSE": str(work_dir / "compile.duckdb")},

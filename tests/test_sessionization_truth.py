@@ -61,7 +61,9 @@ def _query(warehouse: Path, sql: str) -> list[tuple]:
 @pytest.mark.parametrize(("mine", "truth"), [("thread_id", "thread_id"), ("session_id", "session_id")])
 def test_messages_in_their_true_thread_and_session(simulated, mine, truth):
     warehouse, truth_dir = simulated
-    [(n, share)] = _query(warehouse, MATCH_SQL.format(mine=mine, truth=truth, events=truth_dir / "events.parquet"))
+    [(n, share)] = _query(
+        warehouse, MATCH_SQL.format(mine=mine, truth=truth, events=truth_dir / "events.parquet")
+    )
     assert n > 1000
     assert share >= 0.999
 
