@@ -66,6 +66,7 @@ def make_warehouse(path: Path, days: int = 21, failing_check: bool = False) -> P
               as day)
         select day, channel, contact_unit || '/' || handle_time_basis as approach,
                (100 * factor)::bigint as contacts, 100 * factor * aht as handle_seconds, aht as aht_seconds,
+               contact_unit = 'thread' and handle_time_basis = 'active' as is_configured_approach,
                'v1' as policy_version
         from d, ch, ap
         """
@@ -189,6 +190,8 @@ def test_report_draws_every_chart_section(warehouse, tmp_path, capsys):
     # units and titles a planner needs
     for text in ("AHT (minutes)", "contacts offered per interval", "agents", "answered within target"):
         assert text in page
+    policy = section_html(page, "policy-comparison")
+    assert "the policy counts by" in policy and "<td>thread/active</td>" in policy
 
 
 def test_report_on_empty_warehouse_says_what_is_missing(tmp_path):

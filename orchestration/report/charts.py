@@ -94,8 +94,14 @@ def policy_comparison(frame: pd.DataFrame) -> str:
             x = np.arange(len(approaches))
             colors = [APPROACH_COLORS[j % len(APPROACH_COLORS)] for j in range(len(approaches))]
             top, bottom = axes[0][i], axes[1][i]
-            top.bar(x, part["contacts"].fillna(0), color=colors)
-            bottom.bar(x, (part["aht_seconds"] / 60).fillna(0), color=colors)
+            configured = part.get("is_configured", pd.Series(False, index=part.index)).fillna(False)
+            edges = ["black" if flag else "none" for flag in configured.astype(bool)]
+            contacts = part["contacts"].fillna(0)
+            top.bar(x, contacts, color=colors, edgecolor=edges, linewidth=1.5)
+            bottom.bar(x, (part["aht_seconds"] / 60).fillna(0), color=colors, edgecolor=edges, linewidth=1.5)
+            for xi, flag in enumerate(configured.astype(bool)):
+                if flag:
+                    top.annotate("★", (xi, contacts.iloc[xi]), ha="center", va="bottom", fontsize=11)
             top.set_title(channel)
             for ax in (top, bottom):
                 ax.set_xticks(x, approaches, rotation=40, ha="right")
@@ -105,7 +111,8 @@ def policy_comparison(frame: pd.DataFrame) -> str:
                 top.set_ylabel("contacts in period")
                 bottom.set_ylabel("AHT (minutes)")
         fig.suptitle(
-            "Same work, five counting approaches: contacts (top) and average handle time (bottom)",
+            "Same work, five counting approaches: contacts (top) and average handle time (bottom); "
+            "★ outlined = the policy's approach",
             fontweight="bold",
         )
         fig.tight_layout()
@@ -180,7 +187,7 @@ def service_level(daily: pd.DataFrame, goals: pd.DataFrame) -> str:
                 target = goal.loc[channel, "service_target_seconds"]
                 ax.axhline(value, color="black", linestyle="--", linewidth=1, label=f"goal {value:.0%}")
                 title = f"{channel}: goal {value:.0%} within {_duration(target)}"
-                ax.legend(loc="lower left", fontsize=8)
+                ax.legend(loc="best", fontsize=8)
             ax.set_title(title, loc="left")
             ax.set_ylim(0, 1.05)
             ax.yaxis.set_major_formatter(PercentFormatter(1.0))

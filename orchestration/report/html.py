@@ -57,7 +57,8 @@ def _table(frame: pd.DataFrame, formats: dict[str, Callable] | None = None, limi
             else:
                 text = str(value)
             numeric = isinstance(value, int | float) and not isinstance(value, bool)
-            cells.append(f'<td class="{"num" if numeric else ""}">{html.escape(text)}</td>')
+            attribute = ' class="num"' if numeric else ""
+            cells.append(f"<td{attribute}>{html.escape(text)}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     more = f'<p class="small">{len(frame) - limit} more rows not shown.</p>' if len(frame) > limit else ""
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
@@ -128,6 +129,9 @@ def policy(wh: Warehouse) -> Section:
     ):
         wide = frame.pivot_table(index="channel", columns="approach", values=value, aggfunc="sum")
         wide = wide.reindex(columns=approaches).reset_index().rename_axis(None, axis=1)
+        if value == "contacts" and frame["is_configured"].any():
+            policy = frame[frame["is_configured"].astype(bool)].groupby("channel")["approach"].first()
+            wide["the policy counts by"] = wide["channel"].map(policy).fillna("")
         section.parts.append(f"<h3>{label}</h3>" + _table(wide, dict.fromkeys(approaches, fmt)))
     return section
 
@@ -153,8 +157,9 @@ def service_level(wh: Warehouse) -> Section:
     section = Section(
         "service-level",
         "Service level against goal",
-        "Share of inbound messages (voice: calls) answered within the channel's service target, per day, "
-        "weighted by volume; the dashed line is the policy's goal.",
+        "Share of inbound messages or contacts (as the KPI mart measures each channel; voice: calls) "
+        "answered within the channel's service target, per day, "
+        "summed over the day; the dashed line is the policy's goal.",
     )
     result = queries.service_level_daily(wh)
     if result is None:

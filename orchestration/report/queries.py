@@ -157,11 +157,13 @@ def policy_comparison(wh: Warehouse) -> pd.DataFrame | None:
         else:
             basis = _first(cols, "handle_time_basis", "basis")
             approach = f"contact_unit || '/' || {basis}" if basis else "contact_unit || '/active'"
+        configured = "bool_or(is_configured_approach)" if "is_configured_approach" in cols else "false"
         frame = wh.df(
             f"""
             select channel, {approach} as approach,
-                   sum({contacts})::double as contacts, sum({handle})::double as handle_seconds
-            from {table} group by all
+                   sum({contacts})::double as contacts, sum({handle})::double as handle_seconds,
+                   coalesce({configured}, false) as is_configured
+            from {table} group by channel, approach
             """
         )
     else:
@@ -180,6 +182,7 @@ def policy_comparison(wh: Warehouse) -> pd.DataFrame | None:
         long = wh.df(" union all ".join(selects))
         frame = long.pivot_table(index=["channel", "approach"], columns="kind", values="value").reset_index()
         frame = frame.rename_axis(None, axis=1)
+        frame["is_configured"] = False
     frame["approach"] = frame["approach"].astype(str).str.replace("_", "/", regex=False)
     frame["aht_seconds"] = frame["handle_seconds"] / frame["contacts"].where(frame["contacts"] > 0)
     order = {a: i for i, a in enumerate(APPROACHES)}
@@ -243,16 +246,20 @@ def service_level_daily(wh: Warehouse) -> tuple[pd.DataFrame, pd.DataFrame] | No
     if wh.missing(KPI, "interval_start", "channel", "service_level"):
         return None
     cols = wh.tables[KPI]
-    weights = [c for c in ("messages_inbound", "contacts_offered") if c in cols]
-    weight = f"coalesce(nullif({weights[0]}, 0), 1)" if weights else "1"
-    if len(weights) == 2:
-        weight = "coalesce(nullif(messages_inbound, 0), nullif(contacts_offered, 0), 1)"
+    if "service_level_numerator" in cols and "service_level_denominator" in cols:
+        # exact: answered within target ÷ measured, summed over the day (what the interval ratios are made of)
+        level = "sum(service_level_numerator) / nullif(sum(service_level_denominator), 0)"
+    else:
+        weights = [c for c in ("messages_inbound", "contacts_offered") if c in cols]
+        weight = f"coalesce(nullif({weights[0]}, 0), 1)" if weights else "1"
+        if len(weights) == 2:
+            weight = "coalesce(nullif(messages_inbound, 0), nullif(contacts_offered, 0), 1)"
+        level = f"sum(service_level * {weight}) / sum({weight})"
     daily = wh.df(
         f"""
-        select channel, interval_start::date as day,
-               sum(service_level * {weight}) / sum({weight}) as service_level
+        select channel, interval_start::date as day, {level} as service_level
         from {KPI} where service_level is not null
-        group by all order by 1, 2
+        group by all having {level} is not null order by 1, 2
         """
     )
     return daily, policy_goals(wh)
