@@ -159,3 +159,39 @@ def test_demo_refuses_a_warehouse_held_open_elsewhere(tmp_path, capsys):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_the_usual_mistakes_are_one_sentence_with_the_fix(tmp_path, capsys):
+    """Missing landing folder, bad or missing policy, report on a missing warehouse: exit 2, no traceback."""
+    landing = tmp_path / "landing"
+    (landing / "email").mkdir(parents=True)
+    bad_policy = tmp_path / "policy.csv"
+    bad_policy.write_text("channel,contact_unit\nemail,bogus\n")
+    warehouse = tmp_path / "warehouse.duckdb"
+    cases = [
+        (["run", "--landing", str(tmp_path / "nowhere"), "--warehouse", str(warehouse)], "asyncwfm generate"),
+        (
+            ["run", "--landing", str(landing), "--warehouse", str(warehouse), "--policy", str(bad_policy)],
+            "must be one of message, session, thread, got 'bogus'",
+        ),
+        (
+            [
+                "run",
+                "--landing",
+                str(landing),
+                "--warehouse",
+                str(warehouse),
+                "--policy",
+                str(tmp_path / "no.csv"),
+            ],
+            "does not exist",
+        ),
+        (["report", "--warehouse", str(warehouse), "--out", str(tmp_path / "r.html")], "asyncwfm run"),
+        (["export", "--warehouse", str(warehouse), "--out", str(tmp_path / "x")], "asyncwfm run"),
+        (["demo", "--days", "0"], "at least 1"),
+    ]
+    for argv, fix in cases:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith("asyncwfm: ") and fix in err and "Traceback" not in err, (argv, err)
+    assert not warehouse.exists(), "a refused command must not create a warehouse"
