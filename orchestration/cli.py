@@ -29,6 +29,7 @@ class RunOutcome:
     blocking_failures: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # step key -> STEP_START..SUCCESS/FAILURE
 
 
 def _say(message: str) -> None:
@@ -50,7 +51,8 @@ def _check_warehouse_writable(warehouse: Path) -> None:
         raise UserError(f"Cannot open the warehouse {warehouse}: {exc}") from None
     except duckdb.Error as exc:
         raise UserError(
-            f"{warehouse} is not a DuckDB warehouse this version can open ({exc}); choose another --warehouse."
+            f"{warehouse} is not a DuckDB warehouse this version can open ({exc}); "
+            "choose another --warehouse."
         ) from None
 
 
@@ -77,7 +79,10 @@ def run_pipeline(
     if policy is not None:
         policy = policy.resolve()
         if not policy.is_file():
-            raise UserError(f"The policy file {policy} does not exist; pass a CSV like dbt_project/seeds/channel_policies.csv.")
+            raise UserError(
+                f"The policy file {policy} does not exist; "
+                "pass a CSV like dbt_project/seeds/channel_policies.csv."
+            )
         try:
             load_policy(policy)
         except PolicyError as exc:
@@ -100,23 +105,43 @@ def run_pipeline(
 
     definitions = defs()
     job = definitions.resolve_job_def("refresh")
+    instance = dg.DagsterInstance.ephemeral()
     result = job.execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=instance,
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
     )
     outcome = RunOutcome(success=result.success, seconds=time.perf_counter() - started)
-    _collect(result, outcome, warehouse)
+    _collect(result, outcome, warehouse, instance)
     return outcome
 
 
-def _collect(result, outcome: RunOutcome, warehouse: Path) -> None:
+def _collect(result, outcome: RunOutcome, warehouse: Path, instance=None) -> None:
     import dagster as dg
     import duckdb
 
+    if instance is not None:  # wall time per step, from the run's event log (bench/bench_pipeline.py)
+        started: dict[str, float] = {}
+        for entry in instance.all_logs(result.run_id):
+            event = entry.dagster_event
+            if event is None or not event.step_key:
+                continue
+            if event.event_type == dg.DagsterEventType.STEP_START:
+                started[event.step_key] = entry.timestamp
+            elif (
+                event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE)
+                and event.step_key in started
+            ):
+                outcome.stage_seconds[event.step_key] = entry.timestamp - started[event.step_key]
+
+    planned: set[str] = set()
+    materialized: set[str] = set()
     for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED:
+            planned.add(event.asset_key.to_user_string())
         if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             key = event.asset_key
+            materialized.add(key.to_user_string())
             if key and key.path[0] in ("staging", "intermediate", "marts", "seeds"):
                 outcome.models_built += 1
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
@@ -125,8 +150,8 @@ def _collect(result, outcome: RunOutcome, warehouse: Path) -> None:
             if error and error.cause and "PolicyError" in error.cause.message:
                 message = error.cause.message.strip()
             outcome.errors.append(f"{event.step_key}: {message.splitlines()[0] if message else ''}")
-        elif event.event_type == dg.DagsterEventType.STEP_SKIPPED:
-            outcome.skipped.append(event.step_key)
+    # Steps abandoned because a blocking check or an upstream step failed emit no event of their own.
+    outcome.skipped = sorted(planned - materialized)
     for evaluation in result.get_asset_check_evaluations():
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         if evaluation.passed:
@@ -153,8 +178,10 @@ def print_outcome(outcome: RunOutcome) -> None:
         _say(f"{'source':<16}{'files':>7}{'read':>12}{'loaded':>12}{'quarantined':>13}")
         for source, files, read, loaded, quarantined in outcome.sources:
             _say(f"{source:<16}{files:>7}{read or 0:>12,}{loaded or 0:>12,}{quarantined or 0:>13,}")
-    _say(f"models built: {outcome.models_built}; checks passed: {outcome.checks_passed}, "
-         f"failed: {len(outcome.checks_failed)}; {outcome.seconds:.1f} s")
+    _say(
+        f"models built: {outcome.models_built}; checks passed: {outcome.checks_passed}, "
+        f"failed: {len(outcome.checks_failed)}; {outcome.seconds:.1f} s"
+    )
     for failure in outcome.blocking_failures:
         _say(f"BLOCKING CHECK FAILED: {failure}")
     for error in outcome.errors:
@@ -165,9 +192,8 @@ def print_outcome(outcome: RunOutcome) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    outcome = run_pipeline(
-        Path(args.landing), Path(args.warehouse), Path(args.policy) if args.policy else None, args.full_refresh
-    )
+    policy = Path(args.policy) if args.policy else None
+    outcome = run_pipeline(Path(args.landing), Path(args.warehouse), policy, args.full_refresh)
     print_outcome(outcome)
     return 0 if outcome.success and not outcome.blocking_failures else 1
 
