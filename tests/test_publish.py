@@ -162,3 +162,42 @@ def test_failed_publish_leaves_the_previous_version(tmp_path: Path, monkeypatch)
         publish(con, target, "bad")
     assert _read(target)[0] == "good" and _read(target)[2] == 2
     assert list(tmp_path.glob("*.tmp-*")) == []
+
+
+def test_failed_blocking_check_keeps_the_previous_publication(tmp_path: Path):
+    """The asset depends on the quality gate: a failed blocking check skips it, BI keeps the last version."""
+    from dagster_duckdb import DuckDBResource
+
+    from orchestration.defs.publish.assets import published_warehouse
+
+    warehouse = tmp_path / "w.duckdb"
+    target = published_path(warehouse)
+
+    def refresh(contacts: int, gate_passes: bool) -> dg.ExecuteInProcessResult:
+        _working(warehouse, contacts)
+
+        @dg.asset(key=QUALITY_GATE)
+        def gate() -> None:
+            return None
+
+        @dg.asset_check(asset=QUALITY_GATE, name="suite", blocking=True)
+        def suite() -> dg.AssetCheckResult:
+            return dg.AssetCheckResult(passed=gate_passes, severity=dg.AssetCheckSeverity.ERROR)
+
+        return dg.materialize(
+            [gate, suite, published_warehouse],
+            resources={"duckdb": DuckDBResource(database=str(warehouse))},
+            raise_on_error=False,
+        )
+
+    assert refresh(2, gate_passes=True).success
+    first = _read(target)
+    assert first[2] == 2
+    failed = refresh(9, gate_passes=False)
+    assert not failed.success
+    assert PUBLISHED_KEY not in {
+        e.asset_key for e in failed.all_events if e.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION
+    }
+    assert _read(target) == first
+    assert refresh(9, gate_passes=True).success
+    assert _read(target)[2] == 9

@@ -89,7 +89,12 @@ def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
 
 def _policy_version(con: duckdb.DuckDBPyConnection) -> str | None:
     for schema, table in (("marts", "fct_contacts"), ("staging", "stg_seeds__channel_policies")):
-        if _has_table(con, schema, table):
+        columns = con.execute(
+            "select column_name from information_schema.columns "
+            "where table_catalog = current_database() and table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchall()
+        if ("policy_version",) in columns:
             rows = con.execute(
                 f"select string_agg(distinct policy_version, ',' order by policy_version) "
                 f"from {ident(schema)}.{ident(table)}"
