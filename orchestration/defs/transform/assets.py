@@ -4,6 +4,7 @@ Staffing and forecast are not dbt models: they run after the quality gates (orch
 """
 
 import json
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -14,11 +15,12 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.resources import LandingZone
 from orchestration.defs.transform.project import dbt_project, ensure_manifest
-from orchestration.paths import DEFAULT_POLICY_CSV
+from orchestration.paths import DEFAULT_POLICY_CSV, WAREHOUSE_ENV
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """Asset keys match the warehouse: ``[schema, table]`` for models and seeds, ``[source, table]`` for sources."""
+    """Asset keys match the warehouse: ``[schema, table]`` for models and seeds, ``[source, table]`` for
+    sources."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] in ("model", "seed", "snapshot"):
@@ -54,6 +56,9 @@ def _policy_vars(landing: LandingZone, duckdb: DuckDBResource) -> dict[str, Any]
 def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, landing: LandingZone, duckdb: DuckDBResource
 ) -> Iterator[Any]:
+    # profiles.yml reads the warehouse from the environment: point dbt at the file this run's DuckDB resource
+    # uses, so a warehouse set in run config (UI, schedule, sensor) reaches ingestion and dbt alike.
+    os.environ[WAREHOUSE_ENV] = str(Path(duckdb.database).resolve())
     args = ["build"]
     dbt_vars = _policy_vars(landing, duckdb)
     if dbt_vars:
