@@ -120,6 +120,8 @@ def fingerprint(entry: Entry) -> Fingerprint:
     """Size and sha256 of a file (read in 1 MiB chunks); directories have neither."""
     if entry.is_dir:
         return Fingerprint(None, None)
+    if not entry.abs_path.is_file():  # a FIFO or a link to /dev/zero would block or never end
+        return Fingerprint(None, None, "unreadable file (not a regular file: a pipe, device or broken link)")
     digest = hashlib.sha256()
     size = 0
     try:
