@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import random
 import time
 from pathlib import Path
@@ -207,6 +208,15 @@ def make_hostile_landing(root: Path, seed: int) -> dict[str, int | None]:
     _write(root / "email/dt=2026-13-45/x.jsonl", b"{}\n")  # recorded as its folder: not a day
     expected["email/dt=2026-13-45"] = None
     put("stray.csv", b"a,b\n", None)
+    # Entries that are not regular files: reading them would block (FIFO) or never end (/dev/zero).
+    os.mkfifo(root / f"email/{DAY}/a-pipe.jsonl")
+    os.symlink("/dev/zero", root / f"sms/{DAY}/endless.csv")
+    os.symlink(root / "nowhere.jsonl", root / f"chat/{DAY}/broken-link.jsonl")
+    expected.update(
+        {f"email/{DAY}/a-pipe.jsonl": 0, f"sms/{DAY}/endless.csv": 0, f"chat/{DAY}/broken-link.jsonl": 0}
+    )
+    # Raw NUL bytes inside a CSV record.
+    put(f"voice/{DAY}/raw-nul.csv", b"call_id,customer_phone\nc1,+1\x00555\n", 1)
     return expected
 
 
@@ -264,7 +274,14 @@ def test_hostile_files_never_crash_and_never_lose_a_row(tmp_path: Path, seed: in
         unexpected = {
             p for (p,) in con.execute("select _file from raw.quarantine where _line is null").fetchall()
         }
-        assert {f"email/{DAY}/a-directory.jsonl", f"email/{DAY}/notes.txt", "stray.csv"} <= unexpected
+        assert {
+            f"email/{DAY}/a-directory.jsonl",
+            f"email/{DAY}/notes.txt",
+            "stray.csv",
+            f"email/{DAY}/a-pipe.jsonl",
+            f"sms/{DAY}/endless.csv",
+            f"chat/{DAY}/broken-link.jsonl",
+        } <= unexpected
         # SQL-looking ids and file names are data, never code: the row is there verbatim, raw is intact.
         sql_rows = con.execute("select _file from raw.email where message_id = ?", [SQL_ID]).fetchall()
         assert (f"email/{DAY}/it's; drop table x; --.jsonl",) in sql_rows
