@@ -1,7 +1,8 @@
 """Crash safety, idempotent recovery, late data, purge and concurrent BI reads of `asyncwfm run` (issue 10).
 
-One module-scoped story on a copy of tests/fixtures/landing_small, every run a real `asyncwfm run` subprocess
-in its own process group (SIGKILL hits the run and its dbt child, like an OOM kill or a lost container):
+One module-scoped story on tests/fixtures/landing_small plus two simulated days (6 agents, 2026-02-02/03),
+every run a real `asyncwfm run` subprocess in its own process group (SIGKILL hits the run and its dbt child,
+like an OOM kill or a lost container):
 
 1. a complete run publishes version 1 (`warehouse.published.duckdb`);
 2. a second delivery lands (dt=2026-01-06): a *late* email thread of 2026-01-05 with hostile ids and unicode,
@@ -35,6 +36,7 @@ import duckdb
 import pytest
 
 from orchestration.defs.publish.publisher import published_path
+from simulator import generate
 
 PROJECT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "landing_small"
@@ -100,6 +102,13 @@ PERSONAL_VALUES = [  # from the fixture (tests/test_end_to_end.py) and the late 
     "agent reply that must stay in raw",
 ]
 PADDING_LINES = 3_000_000  # blank lines are not rows: ~30 MB that only ingestion notices
+
+
+def _landing(landing: Path, truth: Path) -> int:
+    """The fixture (2026-01-05) plus two simulated days of a 6-agent center (2026-02-02/03); rows written."""
+    summary = generate(landing, days=2, agents=6, seed=11, start=dt.date(2026, 2, 2), truth_dir=truth)
+    shutil.copytree(FIXTURE, landing, dirs_exist_ok=True)
+    return sum(summary.rows.values())
 
 
 def _deliver_day_two(landing: Path) -> None:
@@ -272,9 +281,9 @@ json.dump({"iterations": iterations, "seen": seen, "errors": errors}, open(out, 
 def story(tmp_path_factory):
     root = tmp_path_factory.mktemp("reliability")
     landing, warehouse = root / "landing", root / "warehouse.duckdb"
-    shutil.copytree(FIXTURE, landing)
+    simulated = _landing(landing, root / "simulated.truth")
     ref_landing, ref_warehouse = root / "ref" / "landing", root / "ref" / "warehouse.duckdb"
-    shutil.copytree(FIXTURE, ref_landing)
+    _landing(ref_landing, root / "ref" / "simulated.truth")
     _deliver_day_two(ref_landing)
     reference = start_run(ref_landing, ref_warehouse)  # uninterrupted, in parallel with the story
 
@@ -364,6 +373,7 @@ def story(tmp_path_factory):
         "published": published,
         "reference": published_path(ref_warehouse),
         "ref_warehouse": ref_warehouse,
+        "simulated_rows": simulated,
         "log": log,
     }
 
@@ -399,7 +409,8 @@ def test_ledger_and_quarantine_equal_uninterrupted_run(story):
     assert accounted(story["published"]) == accounted(story["reference"])
     ledger, _ = accounted(story["published"])
     assert all(read == loaded + quarantined for *_, read, loaded, quarantined in ledger)
-    assert sum(loaded for *_, loaded, _q in ledger) == 30 + 2 + 2  # fixture + late emails + late segments
+    # fixture + simulated days + late emails + late segments: every row landed is loaded, none lost
+    assert sum(loaded for *_, loaded, _q in ledger) == 30 + story["simulated_rows"] + 2 + 2
 
 
 def test_leftover_temp_file_is_cleaned_up(story):
@@ -447,12 +458,38 @@ def test_purge_nulled_texts_and_recorded_it(story):
             " + (select count(*) from raw.sms where body is not null)"
             " + (select count(*) from raw.social where text is not null)"
         ).fetchall()[0][0]
-    assert dict(log)["raw.email"] == 5  # 3 fixture emails + 2 late ones
+        emails = con.execute("select count(*) from raw.email").fetchall()[0][0]
+    assert dict(log)["raw.email"] == emails > 5  # fixture, simulated and late emails: all older than 0 days
     assert left == 0
     assert "rows purged" in story["log"]["purge_output"]
 
 
+def _personal_values(warehouse: Path) -> list[str]:
+    """Fixture values plus a sample of the simulated ones: addresses, phones, handles, visitor ids, texts."""
+    queries = [
+        "select customer_address from raw.email",
+        "select customer_phone from raw.sms",
+        "select customer_phone from raw.voice",
+        "select customer_handle from raw.social",
+        "select visitor_id from raw.chat",
+        "select email from raw.customers union all select phone from raw.customers "
+        "union all select social_handle from raw.customers",
+        "select subject from raw.email union all select body from raw.email",
+        "select text from raw.chat union all select body from raw.sms union all select text from raw.social",
+    ]
+    values = set(PERSONAL_VALUES)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for query in queries:
+            rows = con.execute(
+                f"select distinct v from ({query}) t(v) where length(v) >= 6 order by v limit 25"
+            ).fetchall()
+            values.update(v for (v,) in rows)
+    return sorted(values)
+
+
 def test_no_personal_data_outside_raw_in_either_file(story):
+    values = _personal_values(story["ref_warehouse"])  # never purged: its raw still has every text
+    assert len(values) > 100
     leaks = []
     for path, skip in (
         (story["warehouse"], ("raw", "config")),
@@ -460,17 +497,18 @@ def test_no_personal_data_outside_raw_in_either_file(story):
         (story["reference"], ()),
     ):
         with duckdb.connect(str(path), read_only=True) as con:
+            con.execute("create temp table personal as select unnest(?::varchar[]) as v", [values])
             columns = con.execute(
                 "select table_schema, table_name, column_name from information_schema.columns "
-                "where data_type = 'VARCHAR' and table_schema not in ('information_schema', 'pg_catalog')"
+                "where data_type = 'VARCHAR' and table_schema not in ('information_schema', 'pg_catalog') "
+                "and table_catalog = current_database()"
             ).fetchall()
             for schema, table, column in columns:
                 if schema in skip:
                     continue
-                for value in PERSONAL_VALUES:
-                    hits = con.execute(
-                        f'select count(*) from "{schema}"."{table}" where contains("{column}", ?)', [value]
-                    ).fetchall()[0][0]
-                    if hits:
-                        leaks.append((path.name, schema, table, column, value))
+                hits = con.execute(
+                    f'select distinct p.v from (select distinct "{column}" as c from "{schema}"."{table}") t '
+                    "join personal p on contains(t.c, p.v)"
+                ).fetchall()
+                leaks.extend((path.name, schema, table, column, v) for (v,) in hits)
     assert leaks == []
