@@ -192,7 +192,8 @@ def print_outcome(outcome: RunOutcome) -> None:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    policy = Path(args.policy) if args.policy else None
+    policy_arg = args.policy or os.environ.get(POLICY_ENV)  # --policy wins over ASYNCWFM_POLICY
+    policy = Path(policy_arg) if policy_arg else None
     outcome = run_pipeline(Path(args.landing), Path(args.warehouse), policy, args.full_refresh)
     print_outcome(outcome)
     return 0 if outcome.success and not outcome.blocking_failures else 1
@@ -217,13 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--full-refresh", action="store_true", help="re-read every landed file")
     run.set_defaults(handler=_cmd_run)
 
-    try:
-        from simulator import cli as simulator_cli
-    except ImportError:  # the simulator is optional at import time
-        simulator_cli = None
-    if simulator_cli is not None:
-        generate = simulator_cli.add_parser(sub)
-        generate.set_defaults(handler=_cmd_generate)
+    from simulator import cli as simulator_cli
+
+    simulator_cli.add_parser(sub).set_defaults(handler=_cmd_generate)
 
     from orchestration.commands import register  # report, demo, export
 
@@ -245,6 +242,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("asyncwfm: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug or an environment problem: one sentence, the traceback on request
+        if os.environ.get("ASYNCWFM_DEBUG"):
+            raise
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(
+            f"asyncwfm: {args.command} failed: {type(exc).__name__}: {reason} "
+            "(set ASYNCWFM_DEBUG=1 to see the traceback)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 with
 
 source as (
-    select * from {{ source('raw', 'agent_activity') }}
+    select * from {{ source('raw', 'agent_activity') }} as raw_rows
+    {{ only_new_raw_rows('raw_rows', [('segment_id', 'raw_rows.segment_id')]) }}  {# incremental: new files, new ids (issue 9) #}
 ),
 
 renamed as (

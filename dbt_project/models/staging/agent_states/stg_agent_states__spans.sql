@@ -2,7 +2,8 @@
 with
 
 source as (
-    select * from {{ source('raw', 'agent_states') }}
+    select * from {{ source('raw', 'agent_states') }} as raw_rows
+    {{ only_new_raw_rows('raw_rows', [('agent_id', 'raw_rows.agent_id'), ('started_at', to_utc_timestamp('raw_rows.started_at'))]) }}  {# incremental: new files, new ids (issue 9) #}
 ),
 
 renamed as (

@@ -1,7 +1,8 @@
 with
 
 source as (
-    select * from {{ source('raw', 'chat') }}
+    select * from {{ source('raw', 'chat') }} as raw_rows
+    {{ only_new_raw_rows('raw_rows', [('event_id', 'raw_rows.event_id')]) }}  {# incremental: new files, new ids (issue 9) #}
 ),
 
 renamed as (

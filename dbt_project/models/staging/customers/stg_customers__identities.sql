@@ -1,7 +1,8 @@
 with
 
 source as (
-    select * from {{ source('raw', 'customers') }}
+    select * from {{ source('raw', 'customers') }} as raw_rows
+    {{ only_new_raw_rows('raw_rows', [('customer_id', 'raw_rows.customer_id')]) }}  {# incremental: new files, new ids (issue 9) #}
 ),
 
 renamed as (

@@ -1,7 +1,8 @@
 with
 
 source as (
-    select * from {{ source('raw', 'email') }}
+    select * from {{ source('raw', 'email') }} as raw_rows
+    {{ only_new_raw_rows('raw_rows', [('message_id', 'raw_rows.message_id')]) }}  {# incremental: new files, new ids (issue 9) #}
 ),
 
 renamed as (

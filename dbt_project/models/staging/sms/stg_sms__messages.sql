@@ -1,7 +1,8 @@
 with
 
 source as (
-    select * from {{ source('raw', 'sms') }}
+    select * from {{ source('raw', 'sms') }} as raw_rows
+    {{ only_new_raw_rows('raw_rows', [('sms_id', 'raw_rows.sms_id')]) }}  {# incremental: new files, new ids (issue 9) #}
 ),
 
 renamed as (

@@ -1,7 +1,8 @@
 with
 
 source as (
-    select * from {{ source('raw', 'social') }}
+    select * from {{ source('raw', 'social') }} as raw_rows
+    {{ only_new_raw_rows('raw_rows', [('post_id', 'raw_rows.post_id')]) }}  {# incremental: new files, new ids (issue 9) #}
 ),
 
 renamed as (

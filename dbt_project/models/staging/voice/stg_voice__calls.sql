@@ -5,7 +5,8 @@
 with
 
 source as (
-    select * from {{ source('raw', 'voice') }}
+    select * from {{ source('raw', 'voice') }} as raw_rows
+    {{ only_new_raw_rows('raw_rows', [('call_id', 'raw_rows.call_id')]) }}  {# incremental: new files, new ids (issue 9) #}
 ),
 
 renamed as (
