@@ -129,8 +129,9 @@ def purge(
 def _compact(con, warehouse: Path) -> None:
     """Rewrite the warehouse into a fresh file and swap it in while ``con`` holds the old file's lock."""
     warehouse = warehouse.resolve()
+    for leftover in warehouse.parent.glob(f"{warehouse.name}.purge-tmp-*"):  # of a purge that was killed
+        leftover.unlink(missing_ok=True)
     tmp = warehouse.with_name(f"{warehouse.name}.purge-tmp-{os.getpid()}")
-    tmp.unlink(missing_ok=True)
     literal = "'" + str(tmp).replace("'", "''") + "'"
     (catalog,) = con.execute("select current_database()").fetchall()[0]
     con.execute(f"attach {literal} as asyncwfm_compacted")
