@@ -109,43 +109,41 @@ def run_pipeline(
     result = job.execute_in_process(
         instance=instance,
         raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
+        # Failures are summarized by print_outcome; Dagster's own log would repeat them with stack traces.
+        run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}},
     )
     outcome = RunOutcome(success=result.success, seconds=time.perf_counter() - started)
     _collect(result, outcome, warehouse, instance)
     return outcome
 
 
-def _collect(result, outcome: RunOutcome, warehouse: Path, instance=None) -> None:
+def _collect(result, outcome: RunOutcome, warehouse: Path, instance) -> None:
     import dagster as dg
     import duckdb
 
-    if instance is not None:  # wall time per step, from the run's event log (bench/bench_pipeline.py)
-        started: dict[str, float] = {}
-        for entry in instance.all_logs(result.run_id):
-            event = entry.dagster_event
-            if event is None or not event.step_key:
-                continue
-            if event.event_type == dg.DagsterEventType.STEP_START:
-                started[event.step_key] = entry.timestamp
-            elif (
-                event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE)
-                and event.step_key in started
-            ):
-                outcome.stage_seconds[event.step_key] = entry.timestamp - started[event.step_key]
-
+    kinds = dg.DagsterEventType
+    started: dict[str, float] = {}
     planned: set[str] = set()
     materialized: set[str] = set()
-    for event in result.all_events:
-        if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED:
+    # The instance's log has every event of the run, run-level ones (materializations planned) included.
+    for entry in instance.all_logs(result.run_id):
+        event = entry.dagster_event
+        if event is None:
+            continue
+        if event.event_type == kinds.ASSET_MATERIALIZATION_PLANNED:
             planned.add(event.asset_key.to_user_string())
-        if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
-            key = event.asset_key
-            materialized.add(key.to_user_string())
-            if key and key.path[0] in ("staging", "intermediate", "marts", "seeds"):
+        elif event.event_type == kinds.ASSET_MATERIALIZATION:
+            materialized.add(event.asset_key.to_user_string())
+            if event.asset_key.path[0] in ("staging", "intermediate", "marts", "seeds"):
                 outcome.models_built += 1
-        elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
+        elif event.event_type == kinds.STEP_START:
+            started[event.step_key] = entry.timestamp
+        elif event.event_type in (kinds.STEP_SUCCESS, kinds.STEP_FAILURE) and event.step_key in started:
+            outcome.stage_seconds[event.step_key] = entry.timestamp - started[event.step_key]
+        if event.event_type == kinds.STEP_FAILURE:
             error = event.step_failure_data.error
+            if error and error.cls_name == "DagsterAssetCheckFailedError":
+                continue  # reported below, with the check's own description
             message = error.message.strip() if error else "unknown error"
             if error and error.cause and "PolicyError" in error.cause.message:
                 message = error.cause.message.strip()

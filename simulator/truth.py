@@ -42,6 +42,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from orchestration.sqltext import literal
 from simulator.records import EVENT_COLUMNS, SEGMENT_COLUMNS
 
 TABLES = ("events", "segments", "threads", "sessions", "contacts", "journeys", "policy_comparison")
@@ -90,7 +91,7 @@ class TruthParts:
         con.execute("set preserve_insertion_order = false")
         con.execute("set enable_progress_bar = false")
         con.execute("set memory_limit = '768MB'")
-        con.execute(f"set temp_directory = '{spill.as_posix()}'")
+        con.execute(f"set temp_directory = {literal(spill)}")
         gaps = ", ".join(
             f"('{ch}', {float(p['session_gap_minutes']) * 60}, {float(p['thread_gap_minutes']) * 60}, "
             f"{p['concurrency_mode'] == 'apportioned'})"
@@ -100,18 +101,18 @@ class TruthParts:
             f"create table policy as select * from (values {gaps}) t(channel, session_gap, thread_gap, "
             "apportion)"
         )
-        parts = self.parts.as_posix()
         for table, glob, types in (("ev0", "events", _EVENT_TYPES), ("seg0", "segments", _SEGMENT_TYPES)):
             columns = "{" + ", ".join(f"'{c}': '{t}'" for c, t in types.items()) + "}"
             if any(self.parts.glob(f"{glob}-*.csv")):
-                source = f"read_csv('{parts}/{glob}-*.csv', header = true, columns = {columns})"
+                pattern = literal(self.parts / f"{glob}-*.csv")
+                source = f"read_csv({pattern}, header = true, columns = {columns})"
             else:  # e.g. one day, one agent who has the day off
                 row = ", ".join(f"null::{t}" for t in types.values())
                 source = f"(select * from (values ({row})) t({', '.join(types)}) limit 0)"
             con.execute(f"create table {table} as select * from {source}")
         con.execute(_SQL)
         for table in TABLES:
-            con.execute(f"copy {table} to '{(self.dir / (table + '.parquet')).as_posix()}' (format parquet)")
+            con.execute(f"copy {table} to {literal(self.dir / (table + '.parquet'))} (format parquet)")
         con.close()
         shutil.rmtree(self.parts)
         shutil.rmtree(spill, ignore_errors=True)

@@ -162,7 +162,9 @@ def test_no_personal_data_outside_raw(first_run):
 
 def test_second_run_with_another_policy(first_run, tmp_path):
     """Re-running over the same landing zone adds no raw rows; --policy recounts the same work."""
-    _, landing, warehouse, _ = first_run
+    _, landing, shared_warehouse, _ = first_run
+    warehouse = tmp_path / "warehouse.duckdb"  # a copy: the other tests keep reading the default-policy run
+    shutil.copyfile(shared_warehouse, warehouse)
     raw_before = _table_counts(warehouse, "raw")
     policy = _policy_with(tmp_path, "message_active", contact_unit="message")
     assert (

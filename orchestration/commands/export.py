@@ -10,6 +10,8 @@ import argparse
 import os
 from pathlib import Path
 
+from orchestration.sqltext import identifier, literal
+
 EXTRA_TABLES = ("quality.validation_results",)
 
 
@@ -58,10 +60,10 @@ def export(warehouse: Path, out: Path) -> list[tuple[str, Path, int]]:
             folder.mkdir(parents=True, exist_ok=True)
             target = folder / f"{table}.parquet"
             partial = folder / f".{table}.parquet.partial"
-            path = str(partial).replace("'", "''")
-            con.execute(f'copy (select * from "{schema}"."{table}") to \'{path}\' (format parquet)')
+            relation = f"{identifier(schema)}.{identifier(table)}"
+            con.execute(f"copy (select * from {relation}) to {literal(partial)} (format parquet)")
             os.replace(partial, target)
-            rows = con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
+            rows = con.execute(f"select count(*) from {relation}").fetchall()[0][0]
             written.append((f"{schema}.{table}", target, rows))
     except duckdb.Error as exc:
         raise UserError(f"Export failed: {exc}") from None

@@ -11,6 +11,7 @@ could not be parsed at all) and ``_extra``
 from __future__ import annotations
 
 from orchestration.landing import Source
+from orchestration.sqltext import identifier, literal
 
 # Reasons (prefixes) a quarantined row can carry; the full strings name the field and value.
 REASON_INVALID_ENCODING = "invalid encoding (not UTF-8)"
@@ -28,13 +29,8 @@ CSV_RECORD = rf"(?:{_CSV_FIELD})(?:,(?:{_CSV_FIELD}))*"
 CSV_FIELD_WITH_COMMA = rf"({_CSV_FIELD}),"
 
 
-def lit(value: str) -> str:
-    """A SQL string literal."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+lit = literal  # short names: these builders quote a great many literals and identifiers
+ident = identifier
 
 
 def _blank(expr: str) -> str:
