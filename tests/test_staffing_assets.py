@@ -194,7 +194,8 @@ def test_backtest_rows(warehouse: Path):
     # email and chat repeat exactly: WAPE 0; voice misses the 50-call peak by 30 (forecast 20)
     assert bt.set_index("queue_id").loc["chat_web", "wape"] == pytest.approx(0.0)
     voice = bt.set_index("queue_id").loc["voice_main"]
-    assert voice["wape"] == pytest.approx(30 / voice["actual_contacts"])
+    assert voice["actual_contacts"] == 5630  # 20 calls × 40 intervals × 7 days + the 30 extra of the peak
+    assert voice["wape"] == pytest.approx(30 / 5630)
 
 
 def test_assets_wait_for_the_quality_gate():

@@ -114,10 +114,8 @@ def test_real_time_methods_and_center_shrinkage():
     c = out[(out["channel"] == "chat") & (out["contacts"] > 0)].iloc[0]
     assert c["method"] == "erlang_c_concurrency"
     # slots: Erlang C with 30 arrivals × 400 s / 900 s = 13.3 Erlangs, 60 s target, 80 %, occupancy ≤ 0.85
-    from orchestration.defs.staffing.erlang import required_agents
-
-    slots = int(required_agents(30, 400, 900, 60, 0.8, 0.85))
-    assert c["required_agents"] == math.ceil(slots / 2)
+    # → 17 slots by the exact formula (computed by hand), held 2 at a time → 9 agents
+    assert c["required_agents"] == 9
     assert c["workload_seconds"] == pytest.approx(6000.0)
     assert pd.isna(c["erlang_a_agents"])
     assert (out["shrinkage"] == 0.25).all()
