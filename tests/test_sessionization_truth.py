@@ -88,20 +88,27 @@ def test_active_handle_matches_truth(simulated):
 
 
 def test_total_handle_is_the_same_for_every_contact_unit(simulated):
-    warehouse, _ = simulated
-    [(by_message, by_session, by_thread, contacts)] = _query(
+    """SPEC §5: the session, thread and contact marts (each aggregating the work its own way) carry the same
+    active total, and so does the simulator's truth under message, session and thread counting."""
+    warehouse, truth_dir = simulated
+    [(sessions, threads, contacts)] = _query(
         warehouse,
         """
         select
-            (select sum(h) from (select sum(handle_seconds) as h from intermediate.int_work_apportioned
-                                 where message_key is not null group by message_key)),
-            (select sum(h) from (select sum(handle_seconds) as h from intermediate.int_work_apportioned
-                                 where message_key is not null group by session_id)),
-            (select sum(h) from (select sum(handle_seconds) as h from intermediate.int_work_apportioned
-                                 where message_key is not null group by thread_id)),
+            (select sum(handle_seconds) from marts.fct_sessions),
+            (select sum(handle_seconds) from marts.fct_threads),
             (select sum(active_handle_seconds) from marts.fct_contacts)
         """,
     )
-    assert by_session == pytest.approx(by_message)
-    assert by_thread == pytest.approx(by_message)
-    assert contacts == pytest.approx(by_message)
+    truth = dict(
+        _query(
+            warehouse,
+            f"""
+            select approach, sum(handle_seconds) from read_parquet('{truth_dir / "contacts.parquet"}')
+            where approach like '%/active' group by approach
+            """,
+        )
+    )
+    assert set(truth) == {"message/active", "session/active", "thread/active"}
+    for total in (sessions, threads, *truth.values()):
+        assert total == pytest.approx(contacts, rel=0.001)

@@ -20,8 +20,13 @@
     {{ return(var('interval_minutes', 15) | int) }}
 {%- endmacro %}
 
+{# The zone is pasted into SQL as a literal: accept only IANA-style names (Europe/Berlin, UTC, Etc/GMT+5). #}
 {% macro kpi_site_timezone() -%}
-    {{ return(var('site_timezone', 'UTC')) }}
+    {%- set zone = var('site_timezone', 'UTC') | string -%}
+    {%- if not modules.re.fullmatch('[A-Za-z][A-Za-z0-9_+/-]{0,63}', zone) -%}
+        {{ exceptions.raise_compiler_error("asyncwfm: site_timezone must be an IANA zone name such as Europe/Berlin, got '" ~ zone ~ "'") }}
+    {%- endif -%}
+    {{ return(zone) }}
 {%- endmacro %}
 
 {% macro kpi_utc_to_local(ts) -%}
@@ -35,7 +40,7 @@
 {%- endmacro %}
 
 {# Spark / Databricks #}
-{% macro default__kpi_utc_to_local(ts) -%}
+{% macro spark__kpi_utc_to_local(ts) -%}
     from_utc_timestamp({{ ts }}, '{{ asyncwfm.kpi_site_timezone() }}')
 {%- endmacro %}
 
@@ -75,7 +80,7 @@
 {%- endmacro %}
 
 {# Spark / Databricks #}
-{% macro default__kpi_timestamp_series(start_at, end_at, step_minutes) -%}
+{% macro spark__kpi_timestamp_series(start_at, end_at, step_minutes) -%}
     explode(sequence({{ start_at }}, {{ end_at }}, make_interval(0, 0, 0, 0, 0, {{ step_minutes }}, 0))) as series(series_at)
 {%- endmacro %}
 
@@ -99,4 +104,12 @@
 
 {% macro default__kpi_type_double() -%}
     double
+{%- endmacro %}
+
+{% macro default__kpi_utc_to_local(ts) -%}
+    {{ asyncwfm.unsupported_adapter("kpi_utc_to_local", "duckdb__ and spark__") }}
+{%- endmacro %}
+
+{% macro default__kpi_timestamp_series(start_at, end_at, step_minutes) -%}
+    {{ asyncwfm.unsupported_adapter("kpi_timestamp_series", "duckdb__ and spark__") }}
 {%- endmacro %}

@@ -39,6 +39,10 @@
     unnest(range({{ lo }}, {{ hi }})) as expanded({{ alias }})
 {%- endmacro %}
 
-{% macro default__expand_integer_range(lo, hi, alias) -%}
+{% macro postgres__expand_integer_range(lo, hi, alias) -%}
     generate_series({{ lo }}, {{ hi }} - 1) as expanded({{ alias }})
+{%- endmacro %}
+
+{% macro default__expand_integer_range(lo, hi, alias) -%}
+    {{ asyncwfm.unsupported_adapter("expand_integer_range", "duckdb__ and postgres__") }}
 {%- endmacro %}

@@ -25,6 +25,10 @@
     Engines whose cast from ISO 8601 text to a zone-less timestamp honours the offset and normalizes to UTC
     (Spark with spark.sql.session.timeZone=UTC, Trino via `from_iso8601_timestamp` needs its own macro).
 #}
-{% macro default__to_utc_timestamp(expr) -%}
+{% macro spark__to_utc_timestamp(expr) -%}
     {{ dbt.cast(expr, api.Column.translate_type('timestamp')) }}
+{%- endmacro %}
+
+{% macro default__to_utc_timestamp(expr) -%}
+    {{ asyncwfm.unsupported_adapter("to_utc_timestamp", "duckdb__ and spark__") }}
 {%- endmacro %}

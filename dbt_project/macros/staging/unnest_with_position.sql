@@ -19,7 +19,7 @@
 {%- endmacro %}
 
 {# Spark / Databricks: posexplode gives a 0-based position. #}
-{% macro default__unnest_with_position(relation, array_column, value_alias, position_alias, keep_columns) -%}
+{% macro spark__unnest_with_position(relation, array_column, value_alias, position_alias, keep_columns) -%}
     select
         {%- for column in keep_columns %}
         {{ relation }}.{{ column }},
@@ -28,4 +28,8 @@
         element.zero_based_position + 1 as {{ position_alias }}
     from {{ relation }}
     lateral view posexplode({{ relation }}.{{ adapter.quote(array_column) }}) element as zero_based_position, {{ value_alias }}
+{%- endmacro %}
+
+{% macro default__unnest_with_position(relation, array_column, value_alias, position_alias, keep_columns) -%}
+    {{ asyncwfm.unsupported_adapter("unnest_with_position", "duckdb__ and spark__") }}
 {%- endmacro %}

@@ -1,7 +1,9 @@
 {#
     SPEC §5 invariant: with concurrency_mode = apportioned, an agent's total handle time never exceeds the
-    wall-clock time the agent spent in work segments (the union of its segments: each elementary piece of the
-    timeline counted once). Returns the agents that exceed it by more than 1 ms.
+    wall-clock time the agent spent in work segments. The wall clock is computed independently of the work
+    model: the union of the agent's valid segments in staging (gaps and islands), each instant counted once.
+    Pieces synthesized from call records (is_from_cdr) have no staging segment and are left out of the sum.
+    Returns the agents whose apportioned handle exceeds their wall clock by more than 1 ms.
 #}
 with
 
@@ -9,21 +11,61 @@ pieces as (
     select * from {{ ref('int_work_apportioned') }}
 ),
 
+segments as (
+    select agent_id, started_at, ended_at
+    from {{ ref('stg_agent_activity__segments') }}
+    where ended_at > started_at
+),
+
 apportioned as (
     select agent_id, sum(handle_seconds) as handle_seconds
     from pieces
     where concurrency_mode = 'apportioned'
+        and not is_from_cdr
     group by agent_id
 ),
 
-timeline as (
-    select distinct agent_id, started_at, ended_at, piece_seconds
-    from pieces
+ordered as (
+    select
+        agent_id,
+        started_at,
+        ended_at,
+        max(ended_at) over (
+            partition by agent_id order by started_at, ended_at
+            rows between unbounded preceding and 1 preceding
+        ) as previous_max_ended_at
+    from segments
+),
+
+flagged as (
+    select
+        *,
+        case when previous_max_ended_at is null or started_at > previous_max_ended_at then 1 else 0 end
+            as is_new_island
+    from ordered
+),
+
+islands as (
+    select
+        *,
+        sum(is_new_island) over (
+            partition by agent_id order by started_at, ended_at rows between unbounded preceding and current row
+        ) as island_number
+    from flagged
+),
+
+island_spans as (
+    select
+        agent_id,
+        island_number,
+        {{ dbt.datediff('min(started_at)', 'max(ended_at)', 'second') }} as island_seconds
+    from islands
+    group by agent_id, island_number
 ),
 
 wall_clock as (
-    select agent_id, sum(piece_seconds) as wall_clock_seconds
-    from timeline
+    select agent_id, sum(island_seconds) as wall_clock_seconds
+    from island_spans
     group by agent_id
 )
 
@@ -32,6 +74,6 @@ select
     apportioned.handle_seconds,
     wall_clock.wall_clock_seconds
 from apportioned
-inner join wall_clock
+left join wall_clock
     on wall_clock.agent_id = apportioned.agent_id
-where apportioned.handle_seconds > wall_clock.wall_clock_seconds + 0.001
+where apportioned.handle_seconds > coalesce(wall_clock.wall_clock_seconds, 0) + 0.001
