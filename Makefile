@@ -37,6 +37,9 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
+docs: $(STAMP)
+	cd dbt_project && ASYNCWFM_WAREHOUSE=$${ASYNCWFM_WAREHOUSE:-../demo/warehouse.duckdb} ../$(BIN)/dbt docs generate --profiles-dir .
+
 dev: $(STAMP)
 	$(BIN)/dagster dev -m orchestration.definitions
 

@@ -104,8 +104,12 @@ def test_demo_warehouse_exports_to_readable_parquet(demo, tmp_path, capsys):
         assert f"marts/{mart}.parquet" in files
     assert "quality/validation_results.parquet" in files
     reader = duckdb.connect()
-    for path in files.values():
-        assert reader.execute(f"select count(*) from read_parquet('{path}')").fetchall()[0][0] >= 0
+    with duckdb.connect(str(folder / "warehouse.duckdb"), read_only=True) as source:
+        for name, path in files.items():
+            schema, table = name.removesuffix(".parquet").split("/")
+            expected = source.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
+            exported = reader.execute("select count(*) from read_parquet(?)", [str(path)]).fetchall()[0][0]
+            assert exported == expected, name
     rows = reader.execute(f"select count(*) from read_parquet('{files['marts/fct_contacts.parquet']}')")
     assert rows.fetchall()[0][0] > 0
 

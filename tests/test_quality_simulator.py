@@ -69,7 +69,8 @@ def _gates(warehouse: Path) -> list[ExpectationResult]:
 
 @pytest.fixture(scope="module")
 def simulated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
-    simulator = pytest.importorskip("simulator")
+    import simulator
+
     root = tmp_path_factory.mktemp("quality_sim")
     out: dict[str, object] = {}
     for name, faults in (("clean", False), ("faulty", True)):

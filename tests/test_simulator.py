@@ -422,7 +422,8 @@ def test_cli_two_liner(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
 
 
 def test_clean_zone_ingests_without_quarantine(clean: Path, faulty: Path) -> None:
-    loader = pytest.importorskip("orchestration.defs.ingestion.loader")
+    from orchestration.defs.ingestion import loader
+
     con = duckdb.connect()
     loader.ingest(con, clean)
     assert con.execute("select count(*) from raw.quarantine").fetchone()[0] == 0
