@@ -191,6 +191,7 @@ def test_backtest_rows(warehouse: Path):
     bt = _query(warehouse, "select * from marts.forecast_backtest order by queue_id")
     assert bt["queue_id"].tolist() == ["chat_web", "email_support", "voice_main"]
     assert (bt["week_start"] == START + pd.Timedelta(days=8)).all()
+    assert bt["policy_version"].notna().all() and bt["policy_version"].nunique() == 1
     # email and chat repeat exactly: WAPE 0; voice misses the 50-call peak by 30 (forecast 20)
     assert bt.set_index("queue_id").loc["chat_web", "wape"] == pytest.approx(0.0)
     voice = bt.set_index("queue_id").loc["voice_main"]

@@ -40,6 +40,7 @@ BACKTEST_SCHEMA = {
     "wape": "double",
     "actual_contacts": "double",
     "forecast_contacts": "double",
+    "policy_version": "varchar",
 }
 STAFFING_SCHEMA = {
     "interval_start": "timestamp",
@@ -182,9 +183,11 @@ def forecast_backtest(context: dg.AssetExecutionContext, duckdb: DuckDBResource)
     settings = load_settings()
     with duckdb.get_connection() as con:
         history = read_history(con)
+        policies = read_policies(con)
         frame = backtest_frame(
             history, settings.interval_minutes, settings.forecast_weeks, settings.min_aht_contacts
         )
+        frame = _with_policy_version(frame, policies)
         replace_table(con, "marts.forecast_backtest", frame, BACKTEST_SCHEMA)
     wape = frame["wape"].dropna()
     return dg.MaterializeResult(
