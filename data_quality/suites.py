@@ -25,6 +25,7 @@ import pandas as pd
 
 from data_quality.config import GateConfig
 from orchestration.landing import SOURCES
+from orchestration.sqltext import identifier as _q
 
 # The suites, in the order they run; each becomes one blocking Dagster asset check.
 SUITES: dict[str, str] = {
@@ -141,10 +142,6 @@ class Check:
 
 
 # --------------------------------------------------------------------------------------------- helpers
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _pct(part: float, whole: float) -> str:

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from orchestration.landing import SOURCES
+from orchestration.sqltext import identifier as _q
+from orchestration.sqltext import literal
 
 PURGE_LOG_DDL = """
 create table if not exists meta.purge_log (
@@ -58,10 +60,6 @@ def targets() -> list[PurgeTarget]:
         if not spec.texts
     ]
     return [*found, PurgeTarget("raw.quarantine", ("raw_text",), None)]
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _table(name: str) -> str:
@@ -132,9 +130,8 @@ def _compact(con, warehouse: Path) -> None:
     for leftover in warehouse.parent.glob(f"{warehouse.name}.purge-tmp-*"):  # of a purge that was killed
         leftover.unlink(missing_ok=True)
     tmp = warehouse.with_name(f"{warehouse.name}.purge-tmp-{os.getpid()}")
-    literal = "'" + str(tmp).replace("'", "''") + "'"
     (catalog,) = con.execute("select current_database()").fetchall()[0]
-    con.execute(f"attach {literal} as asyncwfm_compacted")
+    con.execute(f"attach {literal(tmp)} as asyncwfm_compacted")
     try:
         con.execute(f"copy from database {_q(catalog)} to asyncwfm_compacted")
         con.execute("checkpoint asyncwfm_compacted")

@@ -28,6 +28,9 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.sqltext import identifier as ident
+from orchestration.sqltext import literal
+
 PUBLISHED_SCHEMAS = ("marts", "quality")
 ALIAS = "asyncwfm_pub"
 TMP_INFIX = ".tmp-"
@@ -49,16 +52,6 @@ def published_path(warehouse: Path) -> Path:
     """``warehouse.duckdb`` → ``warehouse.published.duckdb`` (same folder)."""
     warehouse = Path(warehouse)
     return warehouse.with_name(f"{warehouse.stem}.published{warehouse.suffix or '.duckdb'}")
-
-
-def ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError("NUL byte in a path")
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _leftovers(target: Path) -> list[Path]:
