@@ -30,6 +30,7 @@ class RunOutcome:
     errors: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)  # step key -> STEP_START..SUCCESS/FAILURE
+    published: Path | None = None  # the BI copy, when this run published it
 
 
 def _say(message: str) -> None:
@@ -150,6 +151,10 @@ def _collect(result, outcome: RunOutcome, warehouse: Path, instance) -> None:
             outcome.errors.append(f"{event.step_key}: {message.splitlines()[0] if message else ''}")
     # Steps abandoned because a blocking check or an upstream step failed emit no event of their own.
     outcome.skipped = sorted(planned - materialized)
+    if "published/warehouse" in materialized:
+        from orchestration.defs.publish.publisher import published_path
+
+        outcome.published = published_path(warehouse)
     for evaluation in result.get_asset_check_evaluations():
         name = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
         if evaluation.passed:
@@ -186,6 +191,8 @@ def print_outcome(outcome: RunOutcome) -> None:
         _say(f"FAILED: {error}")
     if outcome.skipped:
         _say(f"not built because of the failures above: {', '.join(sorted(outcome.skipped))}")
+    if outcome.published:
+        _say(f"published for BI (read-only): {outcome.published}")
     _say("run succeeded" if outcome.success and not outcome.blocking_failures else "run FAILED")
 
 

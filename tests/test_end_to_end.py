@@ -93,6 +93,7 @@ def test_run_succeeds_and_reports(first_run):
     assert "email" in summary and "agent_activity" in summary
     assert "quarantined" in summary and "models built:" in summary
     assert "BLOCKING" not in summary and summary.rstrip().endswith("run succeeded")
+    assert "published for BI (read-only):" in summary and "warehouse.published.duckdb" in summary
 
 
 def test_reference_case_thread_active(first_run):
