@@ -17,7 +17,7 @@ def test_definitions_load_with_every_stage():
 
 
 def test_dbt_sources_are_the_ingestion_assets():
-    """dbt's source('raw', 'email') and the ingestion asset ["raw", "email"] are one node, with no translator."""
+    """dbt's source('raw', 'email') and the ingestion asset ["raw", "email"] are one node (no translator)."""
     definitions = defs()
     graph = definitions.resolve_asset_graph()
     staged = graph.get(dg.AssetKey(["staging", "stg_email__messages"]))
