@@ -3,8 +3,8 @@
 - ``floor_duckdb.sql``: the floor, one hand-written DuckDB script from the landing files.
 - ``peer_polars.py`` / ``peer_pandas.py``: the same logic as a data team would write it in Polars / pandas.
 
-Each returns ``{channel: {"threads", "sessions", "contacts", "handle_seconds"}}`` plus an ``all`` row, compared
-with the marts by ``PIPELINE_COUNTS_SQL``:
+Each returns ``{channel: {"threads", "sessions", "contacts", "handle_seconds"}}`` plus an ``all`` row,
+compared with the marts by ``PIPELINE_COUNTS_SQL``:
 
 - threads, sessions: ``marts.fct_threads`` / ``marts.fct_sessions`` rows per channel;
 - handle_seconds: total active handle of the channel's threads (``sum(fct_threads.handle_seconds)``); the
