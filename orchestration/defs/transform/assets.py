@@ -12,6 +12,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
+from duckdb import DuckDBPyConnection
 
 from orchestration.defs.resources import LandingZone
 from orchestration.defs.transform.project import dbt_project, ensure_manifest
@@ -63,4 +64,48 @@ def dbt_models(
     dbt_vars = _policy_vars(landing, duckdb)
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
+    with duckdb.get_connection() as con:
+        stale = staged_files_changed(con)
+    if stale:
+        context.log.info(f"{stale} landed file(s) changed or vanished since staging was built: full refresh")
+        args.append("--full-refresh")
     yield from dbt.cli(args, context=context).stream()
+    if _builds_all_staging(context):
+        with duckdb.get_connection() as con:
+            record_staged_files(con)
+
+
+# Staging is incremental (new landing files only, issue 9). A file re-delivered with other content replaces
+# its raw rows at ingestion; staging cannot see that by appending, so a changed or vanished file since the
+# last complete staging build forces a full refresh. The record is written only after dbt succeeded, so a
+# run killed in between rebuilds in full next time.
+_STAGED_FILES = "config.staged_files"
+
+
+def staged_files_changed(con: DuckDBPyConnection) -> int:
+    """How many files staged by the last complete build are now gone from the ledger or have another hash."""
+    con.execute("create schema if not exists config")
+    con.execute(f"create table if not exists {_STAGED_FILES} (path varchar, content_hash varchar)")
+    if not con.execute(
+        "select 1 from information_schema.tables where table_schema = 'raw' and table_name = 'file_ledger'"
+    ).fetchall():
+        return con.execute(f"select count(*) from {_STAGED_FILES}").fetchall()[0][0]
+    return con.execute(
+        f"""
+        select count(*) from {_STAGED_FILES} as staged
+        left join raw.file_ledger as ledger on ledger.path = staged.path
+        where ledger.path is null or ledger.content_hash is distinct from staged.content_hash
+        """
+    ).fetchall()[0][0]
+
+
+def record_staged_files(con: DuckDBPyConnection) -> None:
+    con.execute("begin transaction")
+    con.execute(f"delete from {_STAGED_FILES}")
+    con.execute(f"insert into {_STAGED_FILES} select path, content_hash from raw.file_ledger")
+    con.execute("commit")
+
+
+def _builds_all_staging(context: dg.AssetExecutionContext) -> bool:
+    staging = {key for key in context.assets_def.keys if key.path[0] == "staging"}
+    return staging <= set(context.selected_asset_keys)
