@@ -24,7 +24,7 @@ import duckdb
 import pandas as pd
 
 from data_quality.config import GateConfig
-from orchestration.landing import SOURCES
+from orchestration.landing import REDACTED_REASON_SQL, SOURCES
 from orchestration.sqltext import identifier as _q
 
 # The suites, in the order they run; each becomes one blocking Dagster asset check.
@@ -271,8 +271,7 @@ def _quarantine_frame(ctx: MeasureContext) -> pd.DataFrame:
             reasons as (
                 -- reasons may quote the offending value (personal data): keep the reason, withhold the value
                 select source, {_dt_expr()} as dt,
-                       mode(regexp_replace(coalesce(reason, ''), ' value ''.*$', ' value (withheld)'))
-                           as top_reason
+                       mode({REDACTED_REASON_SQL}) as top_reason
                 from {QUARANTINE_TABLE} group by all
             )
             select l.source, cast(l.dt as varchar) as dt, l.rows_read, l.rows_quarantined,

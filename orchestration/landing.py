@@ -198,6 +198,10 @@ QUARANTINE_COLUMNS = {
     "_ingested_at": "TIMESTAMP",
 }
 
+# A quarantine reason may quote the offending value ("unknown direction value 'x'"), which can be personal
+# data: everything shown outside raw uses this DuckDB expression over `reason`, which withholds the value.
+REDACTED_REASON_SQL = "regexp_replace(coalesce(reason, ''), ' value ''.*$', ' value (withheld)')"
+
 # raw.file_ledger: one row per landed file (latest content).
 LEDGER_COLUMNS = {
     "source": "VARCHAR",

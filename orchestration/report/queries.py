@@ -15,6 +15,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration.landing import REDACTED_REASON_SQL
+
 
 class WarehouseUnavailable(Exception):
     """The warehouse is missing, locked by a writer, or not a DuckDB file; the message says what to do."""
@@ -394,7 +396,6 @@ def validation_latest(wh: Warehouse) -> pd.DataFrame | None:
 
 # Reasons may quote the offending value, which can be personal data: keep the reason up to the value only
 # (the same rule as the published warehouse's raw.quarantine_summary, orchestration/defs/publish/).
-_REDACTED_REASON = "regexp_replace(coalesce(reason, ''), ' value ''.*$', ' value (withheld)')"
 
 
 def quarantine_by_reason(wh: Warehouse) -> pd.DataFrame | None:
@@ -407,7 +408,7 @@ def quarantine_by_reason(wh: Warehouse) -> pd.DataFrame | None:
         return None
     return wh.df(
         f"""
-        select source, {_REDACTED_REASON} as reason, {rows}::bigint as rows from {source}
+        select source, {REDACTED_REASON_SQL} as reason, {rows}::bigint as rows from {source}
         group by all order by rows desc, source, reason
         """
     )

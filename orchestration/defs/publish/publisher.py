@@ -28,6 +28,7 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.landing import REDACTED_REASON_SQL
 from orchestration.sqltext import identifier as ident
 from orchestration.sqltext import literal
 
@@ -112,7 +113,7 @@ create table {ALIAS}.raw.quarantine_summary as
 select
     source,
     _file as file,
-    regexp_replace(coalesce(reason, ''), ' value ''.*$', ' value (withheld)') as reason,
+    {REDACTED_REASON_SQL} as reason,
     count(*) as rows_quarantined,
     min(_line) as first_line,
     max(_ingested_at) as last_ingested_at
