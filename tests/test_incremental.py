@@ -6,8 +6,8 @@ staged yet.
 The scenario: three days are refreshed; then day 4 lands together with a *late file* (part of day 2's emails,
 delivered in day 4's folder) and the warehouse is refreshed again. Every staging table and core mart must
 equal the ones of a warehouse built in one go from the same landing zone, including threads that span the
-day boundary and the threads the late emails belong to. Not covered (a known limit, bench/RESULTS.md
-§ Incremental): a file *changed* at a known path, which ingestion reloads but incremental staging ignores.
+day boundary and the threads the late emails belong to. A file *changed* at a known path (the dbt step then
+rebuilds staging in full) is tests/test_replaced_file.py.
 """
 
 from __future__ import annotations
