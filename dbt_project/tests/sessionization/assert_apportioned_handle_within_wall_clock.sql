@@ -1,8 +1,9 @@
 {#
     SPEC §5 invariant: with concurrency_mode = apportioned, an agent's total handle time never exceeds the
-    wall-clock time the agent spent in work segments. The wall clock is computed independently of the work
-    model: the union of the agent's valid segments in staging (gaps and islands), each instant counted once.
-    Pieces synthesized from call records (is_from_cdr) have no staging segment and are left out of the sum.
+    wall-clock time the agent spent in work segments. The wall clock is computed independently of the
+    apportioning: the union (gaps and islands, each instant counted once) of the agent's valid segments as
+    attributed, one row per segment, before any overlap handling. Pieces synthesized from call records
+    (is_from_cdr) are left out of both sides.
     Returns the agents whose apportioned handle exceeds their wall clock by more than 1 ms.
 #}
 with
@@ -13,8 +14,9 @@ pieces as (
 
 segments as (
     select agent_id, started_at, ended_at
-    from {{ ref('stg_agent_activity__segments') }}
-    where ended_at > started_at
+    from {{ ref('int_work_attributed') }}
+    where is_valid
+        and not is_from_cdr
 ),
 
 apportioned as (
