@@ -45,22 +45,33 @@ thread_queues as (
     where message_rank = 1
 ),
 
+-- a chat origin names the chat (item_id), any other the message: two equi-joins, not one join on an OR
+-- (which the engine can only evaluate pair by pair within a channel: quadratic at scale)
+origin_threads as (
+    select calls.call_id, origin_messages.thread_id as previous_thread_id
+    from calls
+    inner join messages as origin_messages
+        on origin_messages.channel = 'chat'
+        and origin_messages.item_id = calls.origin_item_id
+    where calls.origin_channel = 'chat'
+    union all
+    select calls.call_id, origin_messages.thread_id as previous_thread_id
+    from calls
+    inner join messages as origin_messages
+        on origin_messages.channel = calls.origin_channel
+        and origin_messages.message_id = calls.origin_item_id
+    where calls.origin_channel <> 'chat'
+),
+
 origin_links as (
     select distinct
         leg_messages.thread_id as thread_id,
-        origin_messages.thread_id as previous_thread_id
-    from calls
+        origin_threads.previous_thread_id
+    from origin_threads
     inner join messages as leg_messages
         on leg_messages.channel = 'voice'
-        and leg_messages.message_id = calls.call_id
-    inner join messages as origin_messages
-        on origin_messages.channel = calls.origin_channel
-        and (
-            (calls.origin_channel = 'chat' and origin_messages.item_id = calls.origin_item_id)
-            or (calls.origin_channel <> 'chat' and origin_messages.message_id = calls.origin_item_id)
-        )
-    where calls.origin_item_id is not null
-        and leg_messages.thread_id <> origin_messages.thread_id
+        and leg_messages.message_id = origin_threads.call_id
+    where leg_messages.thread_id <> origin_threads.previous_thread_id
 ),
 
 window_candidates as (
