@@ -312,7 +312,19 @@ where reason is not null
 order by _file, _line
 """
 
-INSERT_LEDGER = """
+# Rows read, loaded and quarantined per file of the batch: the ledger and the summary both count this way.
+_COUNTS_PER_FILE = """
+left join (
+    select
+        _file,
+        count(*) as rows_read,
+        count(*) filter (where reason is null) as rows_loaded,
+        count(*) filter (where reason is not null) as rows_quarantined
+    from _ingest_checked
+    group by _file
+) as c on c._file = f.path"""
+
+INSERT_LEDGER = f"""
 insert into raw.file_ledger
     (source, path, size_bytes, content_hash, rows_read, rows_loaded, rows_quarantined, loaded_at)
 select
@@ -324,33 +336,15 @@ select
     coalesce(c.rows_loaded, 0),
     coalesce(c.rows_quarantined, 0),
     $ingested_at
-from _ingest_files as f
-left join (
-    select
-        _file,
-        count(*) as rows_read,
-        count(*) filter (where reason is null) as rows_loaded,
-        count(*) filter (where reason is not null) as rows_quarantined
-    from _ingest_checked
-    group by _file
-) as c on c._file = f.path
+from _ingest_files as f{_COUNTS_PER_FILE}
 order by f.path
 """
 
-FILE_COUNTS = """
+FILE_COUNTS = f"""
 select
     f.path,
     coalesce(c.rows_read, 0),
     coalesce(c.rows_loaded, 0),
     coalesce(c.rows_quarantined, 0)
-from _ingest_files as f
-left join (
-    select
-        _file,
-        count(*) as rows_read,
-        count(*) filter (where reason is null) as rows_loaded,
-        count(*) filter (where reason is not null) as rows_quarantined
-    from _ingest_checked
-    group by _file
-) as c on c._file = f.path
+from _ingest_files as f{_COUNTS_PER_FILE}
 """
