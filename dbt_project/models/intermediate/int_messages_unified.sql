@@ -41,11 +41,7 @@ email_messages as (
         message_id as item_id,
         mailbox as queue_key,
         direction,
-        case
-            when direction = 'inbound' then 'customer'
-            when agent_id is not null then 'agent'
-            else 'system'
-        end as sender_role,
+        {{ asyncwfm.sender_role_from_direction() }} as sender_role,
         agent_id,
         customer_key,
         'email' as identity_kind,
@@ -90,11 +86,7 @@ sms_messages as (
         sms_id as item_id,
         business_number as queue_key,
         direction,
-        case
-            when direction = 'inbound' then 'customer'
-            when agent_id is not null then 'agent'
-            else 'system'
-        end as sender_role,
+        {{ asyncwfm.sender_role_from_direction() }} as sender_role,
         agent_id,
         customer_key,
         'phone' as identity_kind,
@@ -116,11 +108,7 @@ social_messages as (
         post_id as item_id,
         platform as queue_key,
         direction,
-        case
-            when direction = 'inbound' then 'customer'
-            when agent_id is not null then 'agent'
-            else 'system'
-        end as sender_role,
+        {{ asyncwfm.sender_role_from_direction() }} as sender_role,
         agent_id,
         customer_key,
         'handle' as identity_kind,
