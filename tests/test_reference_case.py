@@ -51,6 +51,7 @@ def run_dbt(
     command: str = "build",
     select: str = SESSIONIZATION_MARTS,
     dbt_vars: Mapping[str, object] | None = None,
+    extra: list[str] | None = None,
 ) -> None:
     """Run dbt (a subprocess: dbt-duckdb keeps its database open in-process) against `warehouse`, with target
     and logs under `work_dir`; raise with dbt's output on failure."""
@@ -66,6 +67,7 @@ def run_dbt(
     ]  # fmt: skip
     if dbt_vars:
         args += ["--vars", json.dumps(dict(dbt_vars))]
+    args += extra or []
     env = {**os.environ, "ASYNCWFM_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
