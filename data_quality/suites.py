@@ -325,14 +325,23 @@ def _raw_duplicates(ctx: MeasureContext, source: str) -> dict[str, Any]:
         content = [f for f in spec.fields if f not in key]
         key_cols = ", ".join(_q(c) for c in key)
         n = ctx.max_examples
+        same_key = " and ".join(f"dup_keys.{_q(c)} is not distinct from raw_rows.{_q(c)}" for c in key)
+        # Find the repeated keys first (a plain group by), then hash the contents of their rows only: a
+        # distinct count over every raw row was 4-6x slower (chat at 10 M events: 4.6 s -> 1.0 s).
         row = ctx.rows(
             f"""
-            with per_key as (
-                select {_key_text(key)} as key_text, count(*) as n,
-                       count(distinct hash({", ".join(_q(c) for c in content)})) as versions
+            with dup_keys as (
+                select {key_cols}
                 from raw.{_q(source)}
                 group by {key_cols}
                 having count(*) > 1
+            ),
+            per_key as (
+                select {_key_text(key)} as key_text, count(*) as n,
+                       count(distinct hash({", ".join(_q(c) for c in content)})) as versions
+                from raw.{_q(source)} as raw_rows
+                where exists (select 1 from dup_keys where {same_key})
+                group by {", ".join("raw_rows." + _q(c) for c in key)}
             )
             select
                 (select count(*) from raw.{_q(source)}) as n_rows,
