@@ -85,6 +85,23 @@
 {%- endmacro %}
 
 {#
+    Interval index on the spine's fixed UTC grid (DECISIONLOG "Interval bucketing by arithmetic"): interval k of
+    the spine starts at grid_start_at + k * interval_minutes, so the interval holding an instant ts is
+    k = floor(seconds(grid_start_at -> ts) / step). grid_start_at must be a grid point (the spine's first
+    interval_start_utc, a whole minute).
+
+    kpi_interval_index(grid_start_at, ts)   bigint index of the grid interval holding ts (negative before it)
+
+    On DuckDB seconds_between is exact to the microsecond, so the index is exact; engines whose default__
+    seconds_between truncates to whole seconds still give floor(seconds / step) because the step is a whole
+    number of seconds. Callers keep the original range predicates as a residual join filter, so the index only
+    has to name a superset of the intervals a row touches.
+#}
+{% macro kpi_interval_index(grid_start_at, ts) -%}
+    cast(floor({{ asyncwfm.seconds_between(grid_start_at, ts) }} / {{ asyncwfm.kpi_interval_minutes() * 60 }}) as {{ dbt.type_bigint() }})
+{%- endmacro %}
+
+{#
     Seconds of the overlap of [a_start, a_end) and [b_start, b_end) (0 when they do not overlap).
 #}
 {% macro kpi_overlap_seconds(a_start, a_end, b_start, b_end) -%}

@@ -4,6 +4,13 @@
     split in proportion to the wall-clock seconds on each side (concurrency is constant inside a piece, so
     the proportional split is exact). is_attributed: the piece belongs to a contact (its item matched a
     message); unattributed work counts for the agent, not for any queue.
+
+    Bucketing by arithmetic, not a range join (DECISIONLOG "Interval bucketing by arithmetic"): the spine is a
+    fixed UTC grid, so a piece [started_at, ended_at) touches the grid intervals floor(s / step) ..
+    floor(e / step) (s, e: seconds since the spine's first interval). That integer range, clipped to the spine,
+    is expanded (expand_integer_range) and equi-joined to the spine on the index; the original overlap
+    predicates stay as a residual filter, so the range only has to be a superset (it has one extra candidate
+    when the piece ends exactly on a boundary). Pieces outside the spine get no row, as with the range join.
 #}
 with
 
@@ -13,6 +20,45 @@ work as (
 
 intervals as (
     select * from {{ ref('int_kpi_intervals_spined') }}
+),
+
+grid as (
+    select
+        min(interval_start_utc) as grid_start_at,
+        max(interval_start_utc) as grid_last_at
+    from intervals
+),
+
+indexed_intervals as (
+    select
+        intervals.interval_start_utc,
+        intervals.interval_end_utc,
+        {{ asyncwfm.kpi_interval_index('grid.grid_start_at', 'intervals.interval_start_utc') }} as interval_index
+    from intervals
+    cross join grid
+),
+
+work_ranges as (
+    select
+        work.*,
+        greatest({{ asyncwfm.kpi_interval_index('grid.grid_start_at', 'work.started_at') }}, 0)
+            as first_interval_index,
+        least(
+            {{ asyncwfm.kpi_interval_index('grid.grid_start_at', 'work.ended_at') }} + 1,
+            {{ asyncwfm.kpi_interval_index('grid.grid_start_at', 'grid.grid_last_at') }} + 1
+        ) as end_interval_index
+    from work
+    cross join grid
+),
+
+work_candidates as (
+    select
+        work_ranges.*,
+        expanded.interval_index
+    from work_ranges
+    cross join {{ asyncwfm.expand_integer_range(
+        'work_ranges.first_interval_index', 'work_ranges.end_interval_index', 'interval_index'
+    ) }}
 ),
 
 split as (
@@ -40,9 +86,10 @@ split as (
         case when work.ended_at < intervals.interval_end_utc then work.ended_at else intervals.interval_end_utc end
             as ended_at,
         work.policy_version
-    from work
-    inner join intervals
-        on intervals.interval_start_utc < work.ended_at
+    from work_candidates as work
+    inner join indexed_intervals as intervals
+        on intervals.interval_index = work.interval_index
+        and intervals.interval_start_utc < work.ended_at
         and intervals.interval_end_utc > work.started_at
 ),
 
