@@ -1,28 +1,23 @@
 {#
-    conversation_summary(key): the body of fct_threads (key = 'thread_id') and fct_sessions (key = 'session_id'):
-    one row per key with channel, queue (of its first message), start/end over messages and work pieces,
-    message counts, agents, active handle seconds, span, first response and customer wait (SPEC §5).
+    conversation_summary(key): the body of fct_sessions (key = 'session_id'; fct_threads used it with
+    'thread_id' and is now built from fct_sessions, but the macro still supports it): one row per key with
+    channel, queue (of its first message), start/end over messages and work pieces, message counts, agents,
+    active handle seconds, span, first response and customer wait (SPEC §5). First message / first response:
+    macro first_in_order (DuckDB: one hash aggregate, no sort of the 4.3 M messages).
 #}
 {% macro conversation_summary(key) -%}
+{#- Relations, not import CTEs: DuckDB materializes a CTE read more than once; each read projects what it needs. #}
+{%- set messages = ref('int_contacts_assigned') %}
+{%- set responses = ref('int_responses_measured') %}
+{%- set work -%}
+    (select * from {{ ref('int_work_apportioned') }} where {{ key }} is not null)
+{%- endset %}
 with
 
-messages as (
-    select * from {{ ref('int_contacts_assigned') }}
-),
-
-work as (
-    select * from {{ ref('int_work_apportioned') }}
-    where {{ key }} is not null
-),
-
-responses as (
-    select * from {{ ref('int_responses_measured') }}
-),
-
 events as (
-    select {{ key }}, occurred_at as started_at, ended_at from messages
+    select {{ key }}, occurred_at as started_at, ended_at from {{ messages }}
     union all
-    select {{ key }}, started_at, ended_at from work
+    select {{ key }}, started_at, ended_at from {{ work }} as work
 ),
 
 spans as (
@@ -31,15 +26,11 @@ spans as (
     group by {{ key }}
 ),
 
+-- the first message by (occurred_at, message_key), with the columns used below
 first_messages as (
-    select *
-    from (
-        select
-            messages.*,
-            row_number() over (partition by {{ key }} order by occurred_at, message_key) as message_rank
-        from messages
-    ) as ranked
-    where message_rank = 1
+    {{ asyncwfm.first_in_order(messages, key, ['occurred_at', 'message_key'], [
+        'thread_id', 'channel', 'queue_id', 'journey_id', 'customer_key', 'policy_version'
+    ] if key != 'thread_id' else ['channel', 'queue_id', 'journey_id', 'customer_key', 'policy_version']) }}
 ),
 
 message_counts as (
@@ -47,16 +38,18 @@ message_counts as (
         {{ key }},
         count(*) as n_messages,
         cast(sum(case when direction = 'inbound' then 1 else 0 end) as {{ dbt.type_bigint() }}) as n_inbound_messages,
-        cast(sum(case when direction = 'outbound' then 1 else 0 end) as {{ dbt.type_bigint() }}) as n_outbound_messages,
+        cast(sum(case when direction = 'outbound' then 1 else 0 end) as {{ dbt.type_bigint() }}) as n_outbound_messages
+        {%- if key == 'thread_id' %},
         count(distinct session_id) as n_sessions
-    from messages
+        {%- endif %}
+    from {{ messages }}
     group by {{ key }}
 ),
 
 agent_ids as (
-    select {{ key }}, agent_id from messages where sender_role = 'agent' and agent_id is not null
+    select {{ key }}, agent_id from {{ messages }} where sender_role = 'agent' and agent_id is not null
     union
-    select {{ key }}, agent_id from work
+    select {{ key }}, agent_id from {{ work }} as work
 ),
 
 agents as (
@@ -67,24 +60,17 @@ agents as (
 
 handles as (
     select {{ key }}, sum(handle_seconds) as handle_seconds
-    from work
+    from {{ work }} as work
     group by {{ key }}
 ),
 
 first_responses as (
-    select {{ key }}, response_seconds as first_response_seconds
-    from (
-        select
-            responses.*,
-            row_number() over (partition by {{ key }} order by occurred_at, message_key) as response_rank
-        from responses
-    ) as ranked
-    where response_rank = 1
+    {{ asyncwfm.first_in_order(responses, key, ['occurred_at', 'message_key'], ['response_seconds']) }}
 ),
 
 waits as (
     select {{ key }}, sum(response_seconds) as customer_wait_seconds
-    from responses
+    from {{ responses }}
     group by {{ key }}
 ),
 
@@ -103,7 +89,7 @@ summary as (
         coalesce(agents.n_agents, 0) as n_agents,
         coalesce(handles.handle_seconds, 0) as handle_seconds,
         {{ asyncwfm.seconds_between('spans.started_at', 'spans.ended_at') }} as span_seconds,
-        first_responses.first_response_seconds,
+        first_responses.response_seconds as first_response_seconds,
         coalesce(waits.customer_wait_seconds, 0) as customer_wait_seconds,
         first_messages.journey_id,
         first_messages.customer_key,

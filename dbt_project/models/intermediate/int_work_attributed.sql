@@ -5,7 +5,8 @@
       message it produced, talk/hold/wrap → the call leg).
     - chat: item_id is the chat_id; the segment goes to the chat's session whose span contains its start, else
       the nearest session (ties: the earlier), and inside it to the latest message at or before its start
-      (else the session's first message).
+      (ties: the smallest message_key; else the session's first message) — macro latest_message_at_or_before
+      (DuckDB: ASOF join; no segment × session-messages product).
     - voice: the CDR is the record of call work (SPEC §5: talk + hold + wrap). Every answered leg with an agent
       gets synthesized segments: talk+hold = answered_at → ended_at, wrap = ended_at → ended_at + wrap_seconds
       (is_from_cdr). agent_activity voice segments of such legs are kept but not counted (is_counted = false),
@@ -13,6 +14,7 @@
     Segments whose item matches no message keep null ids. is_valid = ended_at > started_at; invalid segments
     stay here for the quality gates and are left out of handle time.
 #}
+{%- set chat_segment_columns = 'segment_id, agent_id, channel, item_id, activity, started_at, ended_at, is_from_cdr' %}
 with
 
 segments as (
@@ -21,10 +23,6 @@ segments as (
 
 calls as (
     select * from {{ ref('stg_voice__calls') }}
-),
-
-messages as (
-    select * from {{ ref('int_contacts_assigned') }}
 ),
 
 activity_segments as (
@@ -82,15 +80,30 @@ all_segments as (
     select * from cdr_segments
 ),
 
-direct_attribution as (
+{#- Not an import CTE: DuckDB materializes a CTE read more than once; each read below projects only what it needs. #}
+{%- set messages = ref('int_contacts_assigned') %}
+
+non_chat_segments as (
     select
-        all_segments.segment_id,
-        messages.message_key
+        all_segments.*,
+        messages.message_key,
+        messages.thread_id,
+        messages.session_id,
+        messages.contact_id,
+        messages.journey_id,
+        messages.queue_id
     from all_segments
-    inner join messages
+    left join {{ messages }} as messages
         on messages.channel = all_segments.channel
         and messages.message_id = all_segments.item_id
     where all_segments.channel <> 'chat'
+        or all_segments.channel is null
+),
+
+chat_message_times as (
+    select session_id, occurred_at, message_key
+    from {{ messages }}
+    where channel = 'chat'
 ),
 
 chat_sessions as (
@@ -99,94 +112,136 @@ chat_sessions as (
         session_id,
         min(occurred_at) as session_started_at,
         max(ended_at) as session_ended_at
-    from messages
+    from {{ messages }}
     where channel = 'chat'
     group by item_id, session_id
 ),
 
+chat_session_counts as (
+    select
+        chat_sessions.*,
+        count(*) over (partition by chat_id) as n_chat_sessions
+    from chat_sessions
+),
+
+chat_segments as (
+    select * from all_segments where channel = 'chat'
+),
+
+-- Most chats have one session: it is the answer, no ranking needed (also the segments of unknown chats).
+chat_single_session as (
+    select
+        chat_segments.*,
+        chat_session_counts.session_id,
+        chat_session_counts.session_started_at
+    from chat_segments
+    left join chat_session_counts
+        on chat_session_counts.chat_id = chat_segments.item_id
+    where coalesce(chat_session_counts.n_chat_sessions, 1) = 1
+),
+
 chat_session_candidates as (
     select
-        all_segments.segment_id,
-        all_segments.started_at,
-        chat_sessions.session_id,
+        chat_segments.*,
+        chat_session_counts.session_id,
+        chat_session_counts.session_started_at,
         row_number() over (
-            partition by all_segments.segment_id
+            partition by chat_segments.segment_id
             order by
                 case
-                    when all_segments.started_at < chat_sessions.session_started_at
-                        then {{ asyncwfm.seconds_between('all_segments.started_at', 'chat_sessions.session_started_at') }}
-                    when all_segments.started_at > chat_sessions.session_ended_at
-                        then {{ asyncwfm.seconds_between('chat_sessions.session_ended_at', 'all_segments.started_at') }}
+                    when chat_segments.started_at < chat_session_counts.session_started_at
+                        then {{ asyncwfm.seconds_between('chat_segments.started_at', 'chat_session_counts.session_started_at') }}
+                    when chat_segments.started_at > chat_session_counts.session_ended_at
+                        then {{ asyncwfm.seconds_between('chat_session_counts.session_ended_at', 'chat_segments.started_at') }}
                     else 0
                 end,
-                chat_sessions.session_started_at
+                chat_session_counts.session_started_at
         ) as session_rank
-    from all_segments
-    inner join chat_sessions
-        on chat_sessions.chat_id = all_segments.item_id
-    where all_segments.channel = 'chat'
+    from chat_segments
+    inner join chat_session_counts
+        on chat_session_counts.chat_id = chat_segments.item_id
+    where chat_session_counts.n_chat_sessions > 1
 ),
 
-chat_message_candidates as (
+-- A segment before its session's first message (or without a start) goes to that first message: probe the
+-- session start instead (chat occurred_at is never null, stg_chat__events).
+chat_session_choices as (
     select
-        chat_session_candidates.segment_id,
-        messages.message_key,
-        row_number() over (
-            partition by chat_session_candidates.segment_id
-            order by
-                case when messages.occurred_at <= chat_session_candidates.started_at then 0 else 1 end,
-                case when messages.occurred_at <= chat_session_candidates.started_at then messages.occurred_at end desc,
-                messages.occurred_at,
-                messages.message_key
-        ) as message_rank
-    from chat_session_candidates
-    inner join messages
-        on messages.session_id = chat_session_candidates.session_id
-    where chat_session_candidates.session_rank = 1
+        chosen.*,
+        case
+            when chosen.started_at >= chosen.session_started_at then chosen.started_at
+            else chosen.session_started_at
+        end as attributed_at
+    from (
+        select {{ chat_segment_columns }}, session_id, session_started_at from chat_single_session
+        union all
+        select {{ chat_segment_columns }}, session_id, session_started_at from chat_session_candidates
+        where session_rank = 1
+    ) as chosen
 ),
 
-chat_attribution as (
-    select segment_id, message_key
-    from chat_message_candidates
-    where message_rank = 1
-),
+{{ asyncwfm.latest_message_at_or_before('chat_session_choices', 'attributed_at', 'chat_message_times', 'chat_attributed') }},
 
-attribution as (
-    select segment_id, message_key from direct_attribution
-    union all
-    select segment_id, message_key from chat_attribution
-),
-
-final as (
+chat_segments_attributed as (
     select
-        all_segments.segment_id,
-        all_segments.agent_id,
-        all_segments.channel,
-        all_segments.item_id,
-        all_segments.activity,
-        all_segments.started_at,
-        all_segments.ended_at,
-        all_segments.ended_at > all_segments.started_at as is_valid,
-        (
-            all_segments.ended_at > all_segments.started_at
-            and not (
-                all_segments.channel = 'voice'
-                and not all_segments.is_from_cdr
-                and all_segments.item_id in (select call_id from cdr_worked_calls)
-            )
-        ) as is_counted,
-        all_segments.is_from_cdr,
+        chat_attributed.{{ chat_segment_columns | replace(', ', ', chat_attributed.') }},
         messages.message_key,
         messages.thread_id,
         messages.session_id,
         messages.contact_id,
         messages.journey_id,
         messages.queue_id
-    from all_segments
-    left join attribution
-        on attribution.segment_id = all_segments.segment_id
-    left join messages
-        on messages.message_key = attribution.message_key
+    from chat_attributed
+    left join {{ messages }} as messages
+        on messages.message_key = chat_attributed.message_key
+),
+
+final as (
+    select
+        segment_id,
+        agent_id,
+        channel,
+        item_id,
+        activity,
+        started_at,
+        ended_at,
+        ended_at > started_at as is_valid,
+        (
+            ended_at > started_at
+            and not (
+                channel = 'voice'
+                and not is_from_cdr
+                and item_id in (select call_id from cdr_worked_calls)
+            )
+        ) as is_counted,
+        is_from_cdr,
+        message_key,
+        thread_id,
+        session_id,
+        contact_id,
+        journey_id,
+        queue_id
+    from non_chat_segments
+    union all
+    select
+        segment_id,
+        agent_id,
+        channel,
+        item_id,
+        activity,
+        started_at,
+        ended_at,
+        ended_at > started_at as is_valid,
+        -- chat: the voice exception below never applies
+        ended_at > started_at as is_counted,
+        is_from_cdr,
+        message_key,
+        thread_id,
+        session_id,
+        contact_id,
+        journey_id,
+        queue_id
+    from chat_segments_attributed
 )
 
 select * from final

@@ -6,21 +6,17 @@
     - engaged_seconds: the sum of the spans of the contact's sessions (each limited to the contact's events).
     - first_response_seconds: response time of the contact's first inbound customer message (voice: speed of
       answer); null when nobody answered. customer_wait_seconds: the sum of its inbound messages' response times.
+    Computation: the events are aggregated once per (contact, session); thread parts, the contact span and
+    engaged time are min/max/sums over those parts, n_threads = the number of thread parts. First message and
+    first response: macro first_in_order (DuckDB: one hash aggregate instead of a sort of the messages).
 #}
+{#- Relations, not import CTEs: DuckDB materializes a CTE read more than once; each read projects what it needs. #}
+{%- set messages = ref('int_contacts_assigned') %}
+{%- set responses = ref('int_responses_measured') %}
+{%- set work -%}
+    (select * from {{ ref('int_work_apportioned') }} where contact_id is not null)
+{%- endset %}
 with
-
-messages as (
-    select * from {{ ref('int_contacts_assigned') }}
-),
-
-work as (
-    select * from {{ ref('int_work_apportioned') }}
-    where contact_id is not null
-),
-
-responses as (
-    select * from {{ ref('int_responses_measured') }}
-),
 
 journeys as (
     select * from {{ ref('int_journeys_linked') }}
@@ -32,10 +28,24 @@ policies as (
 
 events as (
     select contact_id, thread_id, session_id, channel, occurred_at as started_at, ended_at
-    from messages
+    from {{ messages }}
     union all
     select contact_id, thread_id, session_id, channel, started_at, ended_at
-    from work
+    from {{ work }} as work
+),
+
+-- One aggregation of the events per (contact, session); a session lies in one thread (one channel), so the
+-- thread parts and the contact's span are the min/max over its session parts.
+session_parts as (
+    select
+        contact_id,
+        session_id,
+        min(thread_id) as thread_id,
+        min(channel) as channel,
+        min(started_at) as started_at,
+        max(ended_at) as ended_at
+    from events
+    group by contact_id, session_id
 ),
 
 contact_spans as (
@@ -43,21 +53,14 @@ contact_spans as (
         contact_id,
         min(started_at) as started_at,
         max(ended_at) as ended_at
-    from events
+    from session_parts
     group by contact_id
 ),
 
-session_parts as (
+engaged as (
     select
         contact_id,
-        session_id,
-        {{ asyncwfm.seconds_between('min(started_at)', 'max(ended_at)') }} as part_span_seconds
-    from events
-    group by contact_id, session_id
-),
-
-engaged as (
-    select contact_id, sum(part_span_seconds) as engaged_seconds
+        sum({{ asyncwfm.seconds_between('started_at', 'ended_at') }}) as engaged_seconds
     from session_parts
     group by contact_id
 ),
@@ -68,19 +71,20 @@ thread_part_spans as (
         thread_id,
         min(channel) as channel,
         {{ asyncwfm.seconds_between('min(started_at)', 'max(ended_at)') }} as part_span_seconds
-    from events
+    from session_parts
     group by contact_id, thread_id
 ),
 
 thread_part_work as (
     select contact_id, thread_id, sum(handle_seconds) as active_seconds
-    from work
+    from {{ work }} as work
     group by contact_id, thread_id
 ),
 
 thread_parts as (
     select
         thread_part_spans.contact_id,
+        thread_part_spans.thread_id,
         coalesce(thread_part_work.active_seconds, 0) as active_seconds,
         case
             when policies.handle_time_basis = 'elapsed' then thread_part_spans.part_span_seconds
@@ -98,20 +102,19 @@ handles as (
     select
         contact_id,
         sum(active_seconds) as active_handle_seconds,
-        sum(handle_seconds) as handle_seconds
+        sum(handle_seconds) as handle_seconds,
+        -- work lies in threads of the contact's messages: these are the threads of its messages
+        count(thread_id) as n_threads
     from thread_parts
     group by contact_id
 ),
 
+-- the first message by (occurred_at, message_key), with the columns used below
 first_messages as (
-    select *
-    from (
-        select
-            messages.*,
-            row_number() over (partition by contact_id order by occurred_at, message_key) as message_rank
-        from messages
-    ) as ranked
-    where message_rank = 1
+    {{ asyncwfm.first_in_order(messages, 'contact_id', ['occurred_at', 'message_key'], [
+        'channel', 'queue_id', 'contact_unit', 'occurred_at', 'answered_at', 'is_abandoned', 'journey_id',
+        'thread_id', 'customer_key', 'policy_version'
+    ]) }}
 ),
 
 message_counts as (
@@ -119,16 +122,15 @@ message_counts as (
         contact_id,
         count(*) as n_messages,
         cast(sum(case when direction = 'inbound' then 1 else 0 end) as {{ dbt.type_bigint() }}) as n_inbound_messages,
-        cast(sum(case when direction = 'outbound' then 1 else 0 end) as {{ dbt.type_bigint() }}) as n_outbound_messages,
-        count(distinct thread_id) as n_threads
-    from messages
+        cast(sum(case when direction = 'outbound' then 1 else 0 end) as {{ dbt.type_bigint() }}) as n_outbound_messages
+    from {{ messages }}
     group by contact_id
 ),
 
 agent_ids as (
-    select contact_id, agent_id from messages where sender_role = 'agent' and agent_id is not null
+    select contact_id, agent_id from {{ messages }} where sender_role = 'agent' and agent_id is not null
     union
-    select contact_id, agent_id from work
+    select contact_id, agent_id from {{ work }} as work
 ),
 
 agents as (
@@ -138,19 +140,12 @@ agents as (
 ),
 
 first_responses as (
-    select contact_id, response_seconds as first_response_seconds
-    from (
-        select
-            responses.*,
-            row_number() over (partition by contact_id order by occurred_at, message_key) as response_rank
-        from responses
-    ) as ranked
-    where response_rank = 1
+    {{ asyncwfm.first_in_order(responses, 'contact_id', ['occurred_at', 'message_key'], ['response_seconds']) }}
 ),
 
 waits as (
     select contact_id, sum(response_seconds) as customer_wait_seconds
-    from responses
+    from {{ responses }}
     group by contact_id
 ),
 
@@ -172,13 +167,13 @@ final as (
         message_counts.n_messages,
         message_counts.n_inbound_messages,
         message_counts.n_outbound_messages,
-        message_counts.n_threads,
+        handles.n_threads,
         coalesce(agents.n_agents, 0) as n_agents,
         handles.active_handle_seconds,
         handles.handle_seconds,
         {{ asyncwfm.seconds_between('contact_spans.started_at', 'contact_spans.ended_at') }} as span_seconds,
         engaged.engaged_seconds,
-        first_responses.first_response_seconds,
+        first_responses.response_seconds as first_response_seconds,
         coalesce(waits.customer_wait_seconds, 0) as customer_wait_seconds,
         case
             when first_messages.channel = 'voice' and first_messages.answered_at is not null
