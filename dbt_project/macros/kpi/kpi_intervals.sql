@@ -102,6 +102,33 @@
 {%- endmacro %}
 
 {#
+    kpi_indexed_intervals(): the CTEs `intervals` (the spine), `grid` (grid_start_at, grid_last_at: its first and
+    last interval_start_utc) and `indexed_intervals` (interval_start_utc, interval_end_utc, interval_index) that
+    the interval-bucketing models equi-join on (no trailing comma: the caller writes it).
+#}
+{% macro kpi_indexed_intervals() -%}
+intervals as (
+    select * from {{ ref('int_kpi_intervals_spined') }}
+),
+
+grid as (
+    select
+        min(interval_start_utc) as grid_start_at,
+        max(interval_start_utc) as grid_last_at
+    from intervals
+),
+
+indexed_intervals as (
+    select
+        intervals.interval_start_utc,
+        intervals.interval_end_utc,
+        {{ asyncwfm.kpi_interval_index('grid.grid_start_at', 'intervals.interval_start_utc') }} as interval_index
+    from intervals
+    cross join grid
+)
+{%- endmacro %}
+
+{#
     Seconds of the overlap of [a_start, a_end) and [b_start, b_end) (0 when they do not overlap).
 #}
 {% macro kpi_overlap_seconds(a_start, a_end, b_start, b_end) -%}

@@ -18,25 +18,7 @@ waits as (
     select * from {{ ref('int_kpi_backlog_waits') }}
 ),
 
-intervals as (
-    select * from {{ ref('int_kpi_intervals_spined') }}
-),
-
-grid as (
-    select
-        min(interval_start_utc) as grid_start_at,
-        max(interval_start_utc) as grid_last_at
-    from intervals
-),
-
-indexed_intervals as (
-    select
-        intervals.interval_start_utc,
-        intervals.interval_end_utc,
-        {{ asyncwfm.kpi_interval_index('grid.grid_start_at', 'intervals.interval_start_utc') }} as interval_index
-    from intervals
-    cross join grid
-),
+{{ asyncwfm.kpi_indexed_intervals() }},
 
 wait_ranges as (
     select
