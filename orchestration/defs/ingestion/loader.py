@@ -28,7 +28,8 @@ from orchestration.defs.ingestion.discovery import Entry, Fingerprint, discover,
 from orchestration.defs.ingestion.schema import create_raw_tables
 from orchestration.landing import SOURCES
 
-DEFAULT_BATCH_BYTES = 256 * 1024 * 1024
+# 64 MiB: at 10 M events the same CPU as 256 MiB or slightly less (-4 %), and 1.0 GB peak instead of 1.3 GB.
+DEFAULT_BATCH_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -144,7 +145,6 @@ def _load_source(
         "insert into _ingest_files values (?, ?, ?)",
         [(e.rel_path, fp.size_bytes, fp.content_hash) for e, fp in loadable],
     )
-    con.execute(sql.jsonl_records_sql(spec) if spec.format == "jsonl" else sql.csv_records_sql(spec))
     con.execute(sql.checked_sql(spec))
 
     statements: list[tuple[str, dict[str, object]]] = []
@@ -288,6 +288,6 @@ def ingest(
         summary.unexpected.append(f"{entry.rel_path}: {reason}")
         if entry.source in summary.sources:
             summary.sources[entry.source].files_unexpected += 1
-    for name in ("_ingest_lines", "_ingest_files", "_ingest_records", "_ingest_checked"):
+    for name in ("_ingest_lines", "_ingest_files", "_ingest_checked"):
         con.execute(f"drop table if exists {name}")
     return summary
