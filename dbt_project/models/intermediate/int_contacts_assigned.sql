@@ -7,12 +7,18 @@
     When the journey is merged (merge_channel_switches of the starting channel, more than one thread) the
     whole journey is one contact `journey:<journey_id>` with contact_unit `journey`, owned by the starting
     channel and queue.
+    Speed: the thread windows run only over the channels whose contact_unit is `message` (a thread lies in one
+    channel, so their values are unchanged); the other channels skip them (DECISIONLOG "Contacts").
 #}
-with
+{#- int_sessions_split is read as a relation in two branches (not an import CTE, which DuckDB would materialize) #}
+{%- set sessions = ref('int_sessions_split') %}
+{%- set columns = [
+    'message_key', 'channel', 'message_id', 'item_id', 'queue_id', 'direction', 'sender_role', 'agent_id',
+    'customer_key', 'customer_id', 'occurred_at', 'ended_at', 'answered_at', 'is_abandoned', 'is_agent_response',
+    'thread_id', 'session_id'
+] %}
 
-sessions as (
-    select * from {{ ref('int_sessions_split') }}
-),
+with
 
 journeys as (
     select * from {{ ref('int_journeys_linked') }}
@@ -22,27 +28,60 @@ policies as (
     select * from {{ ref('stg_seeds__channel_policies') }}
 ),
 
-messages as (
+-- the contact of a message under contact_unit = message needs the thread's time line (three windows, one
+-- sort); only the channels whose policy says `message` go through it. A thread lies in one channel, so each
+-- thread's rows are either all here (same windows as over all messages) or none.
+message_unit as (
     select
-        sessions.*,
-        last_value(case when sessions.sender_role in ('customer', 'agent') then sessions.message_key end ignore nulls)
-            over (
+        {%- for column in columns %}
+        sessions.{{ column }},
+        {%- endfor %}
+        policies.contact_unit,
+        policies.policy_version,
+        coalesce(
+            last_value(case when sessions.sender_role in ('customer', 'agent') then sessions.message_key end ignore nulls)
+                over (
+                    partition by sessions.thread_id
+                    order by sessions.occurred_at, sessions.message_key
+                    rows between unbounded preceding and current row
+                ),
+            first_value(case when sessions.sender_role in ('customer', 'agent') then sessions.message_key end ignore nulls)
+                over (
+                    partition by sessions.thread_id
+                    order by sessions.occurred_at, sessions.message_key
+                    rows between current row and unbounded following
+                ),
+            first_value(sessions.message_key) over (
                 partition by sessions.thread_id
                 order by sessions.occurred_at, sessions.message_key
-                rows between unbounded preceding and current row
-            ) as previous_counted_key,
-        first_value(case when sessions.sender_role in ('customer', 'agent') then sessions.message_key end ignore nulls)
-            over (
-                partition by sessions.thread_id
-                order by sessions.occurred_at, sessions.message_key
-                rows between current row and unbounded following
-            ) as next_counted_key,
-        first_value(sessions.message_key) over (
-            partition by sessions.thread_id
-            order by sessions.occurred_at, sessions.message_key
-            rows between unbounded preceding and unbounded following
-        ) as first_thread_key
-    from sessions
+                rows between unbounded preceding and unbounded following
+            )
+        ) as message_contact_id
+    from {{ sessions }} as sessions
+    inner join policies
+        on policies.channel = sessions.channel
+    where policies.contact_unit = 'message'
+),
+
+other_units as (
+    select
+        {%- for column in columns %}
+        sessions.{{ column }},
+        {%- endfor %}
+        policies.contact_unit,
+        policies.policy_version,
+        cast(null as {{ dbt.type_string() }}) as message_contact_id
+    from {{ sessions }} as sessions
+    inner join policies
+        on policies.channel = sessions.channel
+    where policies.contact_unit <> 'message'
+        or policies.contact_unit is null
+),
+
+messages as (
+    select * from message_unit
+    union all
+    select * from other_units
 ),
 
 final as (
@@ -66,18 +105,14 @@ final as (
         messages.session_id,
         case
             when journeys.is_merged then {{ dbt.concat(["'journey:'", 'journeys.journey_id']) }}
-            when policies.contact_unit = 'message' then coalesce(
-                messages.previous_counted_key, messages.next_counted_key, messages.first_thread_key
-            )
-            when policies.contact_unit = 'session' then messages.session_id
+            when messages.contact_unit = 'message' then messages.message_contact_id
+            when messages.contact_unit = 'session' then messages.session_id
             else messages.thread_id
         end as contact_id,
         journeys.journey_id,
-        case when journeys.is_merged then 'journey' else policies.contact_unit end as contact_unit,
-        policies.policy_version
+        case when journeys.is_merged then 'journey' else messages.contact_unit end as contact_unit,
+        messages.policy_version
     from messages
-    inner join policies
-        on policies.channel = messages.channel
     inner join journeys
         on journeys.thread_id = messages.thread_id
 )

@@ -7,12 +7,13 @@
       the most recently ended such A wins.
     Journeys are the connected components of these links; the journey starts at its earliest thread, whose
     channel and queue own it, and whose policy row decides merge_channel_switches.
+    Speed: int_sessions_split is read as a relation (not a CTE DuckDB would materialize) and the start thread's
+    queue comes from first_in_order (DECISIONLOG "Journeys").
 #}
-with
+{#- int_sessions_split is read as a relation, not as an import CTE: DuckDB materializes a CTE read more than once #}
+{%- set messages = ref('int_sessions_split') %}
 
-messages as (
-    select * from {{ ref('int_sessions_split') }}
-),
+with
 
 calls as (
     select * from {{ ref('stg_voice__calls') }}
@@ -29,20 +30,13 @@ threads as (
         min(occurred_at) as started_at,
         max(ended_at) as ended_at,
         min(coalesce(customer_id, customer_key)) as customer_ref
-    from messages
+    from {{ messages }}
     group by thread_id
 ),
 
+-- the queue of each thread's first message (occurred_at, message_key): a hash aggregate on DuckDB
 thread_queues as (
-    select thread_id, queue_id
-    from (
-        select
-            thread_id,
-            queue_id,
-            row_number() over (partition by thread_id order by occurred_at, message_key) as message_rank
-        from messages
-    ) as ranked
-    where message_rank = 1
+    {{ asyncwfm.first_in_order(messages, 'thread_id', ['occurred_at', 'message_key'], ['queue_id']) }}
 ),
 
 -- a chat origin names the chat (item_id), any other the message: two equi-joins, not one join on an OR
@@ -50,14 +44,14 @@ thread_queues as (
 origin_threads as (
     select calls.call_id, origin_messages.thread_id as previous_thread_id
     from calls
-    inner join messages as origin_messages
+    inner join {{ messages }} as origin_messages
         on origin_messages.channel = 'chat'
         and origin_messages.item_id = calls.origin_item_id
     where calls.origin_channel = 'chat'
     union all
     select calls.call_id, origin_messages.thread_id as previous_thread_id
     from calls
-    inner join messages as origin_messages
+    inner join {{ messages }} as origin_messages
         on origin_messages.channel = calls.origin_channel
         and origin_messages.message_id = calls.origin_item_id
     where calls.origin_channel <> 'chat'
@@ -68,7 +62,7 @@ origin_links as (
         leg_messages.thread_id as thread_id,
         origin_threads.previous_thread_id
     from origin_threads
-    inner join messages as leg_messages
+    inner join {{ messages }} as leg_messages
         on leg_messages.channel = 'voice'
         and leg_messages.message_id = origin_threads.call_id
     where leg_messages.thread_id <> origin_threads.previous_thread_id
