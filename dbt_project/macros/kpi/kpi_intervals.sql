@@ -102,9 +102,10 @@
 {%- endmacro %}
 
 {#
-    kpi_indexed_intervals(): the CTEs `intervals` (the spine), `grid` (grid_start_at, grid_last_at: its first and
-    last interval_start_utc) and `indexed_intervals` (interval_start_utc, interval_end_utc, interval_index) that
-    the interval-bucketing models equi-join on (no trailing comma: the caller writes it).
+    kpi_indexed_intervals(): the CTEs `intervals` (the spine), `grid` (grid_start_at: its first
+    interval_start_utc; grid_end_index: one past the index of its last interval) and `indexed_intervals`
+    (interval_start_utc, interval_end_utc, interval_index) that the interval-bucketing models equi-join on (no
+    trailing comma: the caller writes it).
 #}
 {% macro kpi_indexed_intervals() -%}
 intervals as (
@@ -113,9 +114,14 @@ intervals as (
 
 grid as (
     select
-        min(interval_start_utc) as grid_start_at,
-        max(interval_start_utc) as grid_last_at
-    from intervals
+        grid_start_at,
+        {{ asyncwfm.kpi_interval_index('grid_start_at', 'grid_last_at') }} + 1 as grid_end_index
+    from (
+        select
+            min(interval_start_utc) as grid_start_at,
+            max(interval_start_utc) as grid_last_at
+        from intervals
+    ) as bounds
 ),
 
 indexed_intervals as (
@@ -126,6 +132,18 @@ indexed_intervals as (
     from intervals
     cross join grid
 )
+{%- endmacro %}
+
+{#
+    kpi_span_interval_indexes(started_at, ended_at): the select expressions first_interval_index and
+    end_interval_index (exclusive) of the spine intervals a span [started_at, ended_at) may touch, clipped to the
+    spine; needs the `grid` CTE of kpi_indexed_intervals in scope. A span ending exactly on a boundary names one
+    interval too many: callers keep the overlap predicates as a residual join filter.
+#}
+{% macro kpi_span_interval_indexes(started_at, ended_at) -%}
+    greatest({{ asyncwfm.kpi_interval_index('grid.grid_start_at', started_at) }}, 0) as first_interval_index,
+    least({{ asyncwfm.kpi_interval_index('grid.grid_start_at', ended_at) }} + 1, grid.grid_end_index)
+        as end_interval_index
 {%- endmacro %}
 
 {#

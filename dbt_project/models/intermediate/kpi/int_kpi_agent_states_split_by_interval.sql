@@ -22,12 +22,7 @@ state_ranges as (
         agent_states.state,
         agent_states.started_at,
         agent_states.ended_at,
-        greatest({{ asyncwfm.kpi_interval_index('grid.grid_start_at', 'agent_states.started_at') }}, 0)
-            as first_interval_index,
-        least(
-            {{ asyncwfm.kpi_interval_index('grid.grid_start_at', 'agent_states.ended_at') }} + 1,
-            {{ asyncwfm.kpi_interval_index('grid.grid_start_at', 'grid.grid_last_at') }} + 1
-        ) as end_interval_index
+        {{ asyncwfm.kpi_span_interval_indexes('agent_states.started_at', 'agent_states.ended_at') }}
     from agent_states
     cross join grid
 ),

@@ -30,11 +30,10 @@ wait_ranges as (
         greatest({{ asyncwfm.kpi_interval_index('grid.grid_start_at', 'waits.waiting_since') }}, 0)
             as first_interval_index,
         case
-            when waits.waiting_until is null
-                then {{ asyncwfm.kpi_interval_index('grid.grid_start_at', 'grid.grid_last_at') }} + 1
+            when waits.waiting_until is null then grid.grid_end_index
             else least(
                 {{ asyncwfm.kpi_interval_index('grid.grid_start_at', 'waits.waiting_until') }},
-                {{ asyncwfm.kpi_interval_index('grid.grid_start_at', 'grid.grid_last_at') }} + 1
+                grid.grid_end_index
             )
         end as end_interval_index
     from waits

@@ -23,12 +23,7 @@ work as (
 work_ranges as (
     select
         work.*,
-        greatest({{ asyncwfm.kpi_interval_index('grid.grid_start_at', 'work.started_at') }}, 0)
-            as first_interval_index,
-        least(
-            {{ asyncwfm.kpi_interval_index('grid.grid_start_at', 'work.ended_at') }} + 1,
-            {{ asyncwfm.kpi_interval_index('grid.grid_start_at', 'grid.grid_last_at') }} + 1
-        ) as end_interval_index
+        {{ asyncwfm.kpi_span_interval_indexes('work.started_at', 'work.ended_at') }}
     from work
     cross join grid
 ),
