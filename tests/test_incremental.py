@@ -30,6 +30,11 @@ STAGING = [  # staging tables that read raw
     "stg_social__posts", "stg_voice__calls", "stg_agent_activity__segments", "stg_agent_states__spans",
     "stg_customers__identities",
 ]  # fmt: skip
+# rebuilt only for the keys of the refresh scope (int_refresh_*), or in full (journeys, KPIs)
+INTERMEDIATE = [
+    "int_sessions_split", "int_journeys_linked", "int_contacts_assigned", "int_responses_measured",
+    "int_work_attributed", "int_work_apportioned", "int_kpi_backlog_waits", "int_kpi_work_split_by_interval",
+]  # fmt: skip
 MARTS = ["fct_threads", "fct_sessions", "fct_contacts", "fct_journeys", "agg_interval_kpis",
          "agg_policy_comparison", "agg_agent_interval"]  # fmt: skip
 
@@ -92,6 +97,17 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     second = run_pipeline(incremental, wh_incremental)
     assert second.success, second.errors
     with duckdb.connect(str(wh_incremental)) as con:
+        keys = [("int_refresh_threads", "thread_id"), ("int_refresh_journeys", "journey_id"),
+                ("int_refresh_segments", "segment_id"), ("int_refresh_pieces", "segment_id"),
+                ("int_refresh_facts", "journey_id")]  # fmt: skip
+        scope = {
+            table: con.execute(f"select count(distinct {key}) from intermediate.{table}").fetchall()[0][0]
+            for table, key in keys
+        }
+        totals = {
+            "threads": con.execute("select count(*) from marts.fct_threads").fetchall()[0][0],
+            "journeys": con.execute("select count(*) from marts.fct_journeys").fetchall()[0][0],
+        }
         sentinel = con.execute("select count(*) from staging.stg_customers__identities "
                                "where customer_id = 'sentinel-not-rebuilt'").fetchall()[0][0]  # fmt: skip
         con.execute(
@@ -104,14 +120,28 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     full = run_pipeline(reference, wh_reference)
     assert full.success, full.errors
     return {"incremental": wh_incremental, "reference": wh_reference, "landing": incremental, "days": days,
-            "sentinel": sentinel, "late": len(late_lines)}  # fmt: skip
+            "sentinel": sentinel, "late": len(late_lines), "scope": scope, "totals": totals}  # fmt: skip
 
 
 def test_staging_was_appended_not_rebuilt(scenario: dict) -> None:
     assert scenario["sentinel"] == 1
 
 
-@pytest.mark.parametrize("table", [f"staging.{t}" for t in STAGING] + [f"marts.{t}" for t in MARTS])
+def test_second_refresh_rebuilt_part_of_the_threads_and_journeys(scenario: dict) -> None:
+    """The refresh after day 4 went through the incremental scope: some threads, journeys, segments and pieces
+    were in it (day 4 and the late emails), not all of them (days 1-3 stay as they were)."""
+    scope, totals = scenario["scope"], scenario["totals"]
+    assert all(count > 0 for count in scope.values()), scope
+    assert scope["int_refresh_threads"] < totals["threads"]
+    assert scope["int_refresh_facts"] < totals["journeys"]
+
+
+@pytest.mark.parametrize(
+    "table",
+    [f"staging.{t}" for t in STAGING]
+    + [f"intermediate.{t}" for t in INTERMEDIATE]
+    + [f"marts.{t}" for t in MARTS],
+)
 def test_incremental_equals_full_refresh(scenario: dict, table: str) -> None:
     assert _differences(scenario["incremental"], scenario["reference"], table) == 0
 
@@ -146,3 +176,32 @@ def test_dbt_full_refresh_rebuilds_staging_identically(scenario: dict, tmp_path:
     assert all(r["status"] == "success" for r in results)
     for table in STAGING:
         assert _differences(warehouse, scenario["reference"], f"staging.{table}") == 0, table
+
+
+def test_build_state_decides_when_a_refresh_must_be_full(tmp_path: Path) -> None:
+    """The models after staging may refresh incrementally only on top of a finished build of the same models,
+    vars and policy; anything else (first build, a build that failed or was killed, a partial selection, a new
+    policy file) makes the next build full."""
+    from orchestration.defs.transform.assets import (
+        build_fingerprint,
+        finish_build,
+        full_refresh_reason,
+        start_build,
+    )  # fmt: skip
+
+    policy = tmp_path / "policy.csv"
+    policy.write_text("channel,contact_unit\nemail,thread\n")
+    fingerprint = build_fingerprint({}, str(policy))
+    with duckdb.connect() as con:
+        assert full_refresh_reason(con, fingerprint, True) == "no complete build recorded"
+        start_build(con, fingerprint)
+        assert full_refresh_reason(con, fingerprint, True) == "the last build did not finish"
+        finish_build(con, fingerprint)
+        assert full_refresh_reason(con, fingerprint, True) is None
+        assert full_refresh_reason(con, fingerprint, False) == "only some dbt models are selected"
+        assert full_refresh_reason(con, build_fingerprint({"interval_minutes": 30}, str(policy)), True)
+        policy.write_text("channel,contact_unit\nemail,session\n")
+        assert build_fingerprint({}, str(policy)) != fingerprint
+        assert full_refresh_reason(con, build_fingerprint({}, str(policy)), True) == (
+            "the models, dbt vars or counting policy changed since the last build"
+        )

@@ -7,10 +7,12 @@
 #}
 {% macro conversation_summary(key) -%}
 {#- Relations, not import CTEs: DuckDB materializes a CTE read more than once; each read projects what it needs. #}
-{%- set messages = ref('int_contacts_assigned') %}
-{%- set responses = ref('int_responses_measured') %}
+{#- incremental runs (issue 9) read only the journeys of int_refresh_facts #}
+{%- set scope = ref('int_refresh_facts') %}
+{%- set messages = asyncwfm.refresh_filtered(ref('int_contacts_assigned'), 'journey_id', scope, 'journey_id') %}
+{%- set responses = asyncwfm.refresh_filtered(ref('int_responses_measured'), 'thread_id', scope, 'thread_id') %}
 {%- set work -%}
-    (select * from {{ ref('int_work_apportioned') }} where {{ key }} is not null)
+    (select * from {{ asyncwfm.refresh_filtered(ref('int_work_apportioned'), 'journey_id', scope, 'journey_id') }} as work_in_scope where {{ key }} is not null)
 {%- endset %}
 with
 

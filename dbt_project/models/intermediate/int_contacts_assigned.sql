@@ -10,6 +10,14 @@
     Speed: the thread windows run only over the channels whose contact_unit is `message` (a thread lies in one
     channel, so their values are unchanged); the other channels skip them (DECISIONLOG "Contacts").
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ asyncwfm.delete_refreshed_rows('journey_id', ref('int_refresh_journeys')) }}",
+) }}
+{#- incremental (issue 9): only the journeys of int_refresh_journeys are deleted and rebuilt #}
+{%- set refresh_journeys = ref('int_refresh_journeys') %}
 {#- int_sessions_split is read as a relation in two branches (not an import CTE, which DuckDB would materialize) #}
 {%- set sessions = ref('int_sessions_split') %}
 {%- set columns = [
@@ -22,6 +30,7 @@ with
 
 journeys as (
     select * from {{ ref('int_journeys_linked') }}
+    where {{ asyncwfm.in_refresh_scope('journey_id', refresh_journeys, 'journey_id') }}
 ),
 
 policies as (
@@ -61,6 +70,7 @@ message_unit as (
     inner join policies
         on policies.channel = sessions.channel
     where policies.contact_unit = 'message'
+        and {{ asyncwfm.in_refresh_scope('sessions.thread_id', refresh_journeys, 'thread_id') }}
 ),
 
 other_units as (
@@ -74,8 +84,8 @@ other_units as (
     from {{ sessions }} as sessions
     inner join policies
         on policies.channel = sessions.channel
-    where policies.contact_unit <> 'message'
-        or policies.contact_unit is null
+    where (policies.contact_unit <> 'message' or policies.contact_unit is null)
+        and {{ asyncwfm.in_refresh_scope('sessions.thread_id', refresh_journeys, 'thread_id') }}
 ),
 
 messages as (

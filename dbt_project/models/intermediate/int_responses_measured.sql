@@ -6,6 +6,14 @@
     Speed: the window sees only inbound customer messages and agent responses (the rows it can output or find);
     the others are neither, and dropping them keeps the order of the rest (DECISIONLOG "Contacts").
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ asyncwfm.delete_refreshed_rows('thread_id', ref('int_refresh_journeys')) }}",
+) }}
+{#- incremental (issue 9): only the threads of int_refresh_journeys are deleted and rebuilt (the end of the data
+    is read from the whole table: int_refresh_journeys holds every thread with a response it can change) #}
 {#- int_contacts_assigned is read as a relation, not as an import CTE: DuckDB materializes a CTE read more than
     once (the whole 4.3 M-message table at 10 M events just for max(ended_at)) #}
 {%- set messages = ref('int_contacts_assigned') %}
@@ -48,8 +56,9 @@ ordered as (
             rows between current row and unbounded following
         ) as next_response_agent_id
     from {{ messages }} as messages
-    where messages.is_agent_response
-        or (messages.direction = 'inbound' and messages.sender_role = 'customer')
+    where (messages.is_agent_response
+        or (messages.direction = 'inbound' and messages.sender_role = 'customer'))
+        and {{ asyncwfm.in_refresh_scope('messages.thread_id', ref('int_refresh_journeys'), 'thread_id') }}
 ),
 
 inbound as (

@@ -10,6 +10,14 @@
 #}
 {#- The message columns ride through the windows: no join back on message_key, and int_threads_assigned (a view)
     is read once, so DuckDB does not materialize it. #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ asyncwfm.delete_refreshed_rows('thread_id', ref('int_refresh_threads')) }}",
+) }}
+{#- incremental (issue 9): only the threads of int_refresh_threads are deleted and rebuilt #}
+{%- set refresh_threads = ref('int_refresh_threads') %}
 {%- set string_null = 'cast(null as ' ~ dbt.type_string() ~ ')' %}
 {%- set boolean_null = 'cast(null as ' ~ dbt.type_boolean() ~ ')' %}
 
@@ -25,6 +33,7 @@ timeline as (
         customer_id, occurred_at, ended_at, answered_at, is_abandoned, is_agent_response, thread_id,
         true as is_message
     from {{ ref('int_threads_assigned') }}
+    where {{ asyncwfm.in_refresh_scope('thread_id', refresh_threads, 'thread_id') }}
     union all
     select
         {{ dbt.concat(["'chat-event:'", 'event_id']) }} as message_key,
@@ -46,6 +55,7 @@ timeline as (
         false as is_message
     from {{ ref('stg_chat__events') }}
     where event_type <> 'message'
+        and {{ asyncwfm.in_refresh_scope(dbt.concat(["'chat:'", 'chat_id']), refresh_threads, 'thread_id') }}
 ),
 
 previous_ends as (

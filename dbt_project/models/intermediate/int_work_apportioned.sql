@@ -7,12 +7,49 @@
     The sweep is a running sum of +1/-1 events, and a segment's pieces are the elementary intervals between its
     start and end ranks: no range join, O(n log n) per agent.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ asyncwfm.delete_refreshed_rows('segment_id', ref('int_refresh_pieces')) }}",
+) }}
+{#- incremental (issue 9): the pieces of the segments in int_refresh_pieces are deleted and rebuilt from the
+    agent's segments that overlap them (islands of their spans): nothing else cuts them or counts as concurrent #}
+{%- set refresh_pieces = ref('int_refresh_pieces') %}
 with
 
-segments as (
+all_counted as (
     select * from {{ ref('int_work_attributed') }}
     where is_counted
 ),
+
+{%- if is_incremental() %}
+
+rebuilt_islands as (
+    {{ asyncwfm.span_islands(
+        'select all_counted.agent_id, all_counted.started_at, all_counted.ended_at from all_counted'
+        ~ ' where all_counted.segment_id in (select segment_id from ' ~ refresh_pieces ~ ')') }}
+),
+
+segments as (
+    select all_counted.*
+    from all_counted
+    where exists (
+        select 1
+        from rebuilt_islands
+        where rebuilt_islands.agent_id = all_counted.agent_id
+            and all_counted.started_at <= rebuilt_islands.island_ended_at
+            and all_counted.ended_at >= rebuilt_islands.island_started_at
+    )
+),
+
+{%- else %}
+
+segments as (
+    select * from all_counted
+),
+
+{%- endif %}
 
 policies as (
     select * from {{ ref('stg_seeds__channel_policies') }}
@@ -110,6 +147,7 @@ final as (
     from pieces
     inner join policies
         on policies.channel = pieces.channel
+    where {{ asyncwfm.in_refresh_scope('pieces.segment_id', refresh_pieces, 'segment_id') }}
 )
 
 select * from final

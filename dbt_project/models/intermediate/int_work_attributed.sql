@@ -14,6 +14,13 @@
     Segments whose item matches no message keep null ids. is_valid = ended_at > started_at; invalid segments
     stay here for the quality gates and are left out of handle time.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ asyncwfm.delete_refreshed_rows('segment_id', ref('int_refresh_segments')) }}",
+) }}
+{#- incremental (issue 9): only the segments of int_refresh_segments are deleted and rebuilt #}
 {%- set chat_segment_columns = 'segment_id, agent_id, channel, item_id, activity, started_at, ended_at, is_from_cdr' %}
 with
 
@@ -75,9 +82,12 @@ cdr_segments as (
 ),
 
 all_segments as (
-    select * from activity_segments
-    union all
-    select * from cdr_segments
+    select * from (
+        select * from activity_segments
+        union all
+        select * from cdr_segments
+    ) as segments_and_calls
+    where {{ asyncwfm.in_refresh_scope('segment_id', ref('int_refresh_segments'), 'segment_id') }}
 ),
 
 {#- Not an import CTE: DuckDB materializes a CTE read more than once; each read below projects only what it needs. #}

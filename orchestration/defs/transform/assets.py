@@ -3,6 +3,7 @@
 Staffing and forecast are not dbt models: they run after the quality gates (orchestration/defs/staffing/).
 """
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator, Mapping
@@ -66,15 +67,24 @@ def dbt_models(
     dbt_vars = _policy_vars(landing, duckdb)
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
+    builds_everything = set(context.assets_def.keys) <= set(context.selected_asset_keys)
+    fingerprint = build_fingerprint(dbt_vars, landing.policy_csv)
     with duckdb.get_connection() as con:
         stale = staged_files_changed(con)
+        why_full = full_refresh_reason(con, fingerprint, builds_everything)
+        start_build(con, fingerprint)
     if stale:
-        context.log.info(f"{stale} landed file(s) changed or vanished since staging was built: full refresh")
+        why_full = why_full or f"{stale} landed file(s) changed or vanished since staging was built"
+    if why_full:
+        context.log.info(f"{why_full}: full refresh")
         args.append("--full-refresh")
     yield from dbt.cli(args, context=context).stream()
     if _builds_all_staging(context):
         with duckdb.get_connection() as con:
             record_staged_files(con)
+    if builds_everything:
+        with duckdb.get_connection() as con:
+            finish_build(con, fingerprint)
 
 
 # Staging is incremental (new landing files only, issue 9). A file re-delivered with other content replaces
@@ -106,6 +116,56 @@ def record_staged_files(con: DuckDBPyConnection) -> None:
     con.execute(f"delete from {_STAGED_FILES}")
     con.execute(f"insert into {_STAGED_FILES} select path, content_hash from raw.file_ledger")
     con.execute("commit")
+
+
+# The models after staging are incremental too (issue 9, macros/incremental/refresh_scope.sql): they
+# rebuild the keys new landing files can change, judged against what the last build stored. That holds only
+# when the last build finished with the same models and the same counting policy, so the state of the last
+# build is kept: a build that did not finish (failed, killed, a partial selection), other model code, other
+# dbt vars or another policy file make the next build a full refresh.
+_BUILD_STATE = "config.build_state"
+
+
+def build_fingerprint(dbt_vars: Mapping[str, Any], policy_csv: str | None) -> str:
+    """What a stored build depends on besides the data: the dbt project's files, the vars, the policy file."""
+    project = dbt_project().project_dir
+    digest = hashlib.sha256(json.dumps(dict(dbt_vars), sort_keys=True).encode())
+    files = [project / "dbt_project.yml", project / "profiles.yml"]
+    for folder in ("models", "macros", "seeds", "tests"):
+        files += sorted(path for path in (project / folder).rglob("*") if path.is_file())
+    if policy_csv:
+        files.append(Path(policy_csv))
+    for path in files:
+        digest.update(str(path.relative_to(project) if path.is_relative_to(project) else path.name).encode())
+        digest.update(path.read_bytes() if path.exists() else b"")
+    return digest.hexdigest()
+
+
+def full_refresh_reason(con: DuckDBPyConnection, fingerprint: str, builds_everything: bool) -> str | None:
+    """Why this build cannot be incremental, or None when it can."""
+    con.execute("create schema if not exists config")
+    con.execute(f"create table if not exists {_BUILD_STATE} (fingerprint varchar, completed boolean)")
+    if not builds_everything:
+        return "only some dbt models are selected"
+    state = con.execute(f"select fingerprint, completed from {_BUILD_STATE}").fetchall()
+    if not state:
+        return "no complete build recorded"
+    if not state[0][1]:
+        return "the last build did not finish"
+    if state[0][0] != fingerprint:
+        return "the models, dbt vars or counting policy changed since the last build"
+    return None
+
+
+def start_build(con: DuckDBPyConnection, fingerprint: str) -> None:
+    con.execute("begin transaction")
+    con.execute(f"delete from {_BUILD_STATE}")
+    con.execute(f"insert into {_BUILD_STATE} values (?, false)", [fingerprint])
+    con.execute("commit")
+
+
+def finish_build(con: DuckDBPyConnection, fingerprint: str) -> None:
+    con.execute(f"update {_BUILD_STATE} set completed = true where fingerprint = ?", [fingerprint])
 
 
 def _builds_all_staging(context: dg.AssetExecutionContext) -> bool:

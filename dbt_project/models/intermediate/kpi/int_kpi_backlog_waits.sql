@@ -9,19 +9,31 @@
       of the thread (voice: the end of the abandoned call), when the customer stopped waiting;
     - otherwise null: still waiting at the end of the data (deferred channels).
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ asyncwfm.delete_refreshed_rows('thread_id', ref('int_refresh_facts')) }}",
+) }}
+{#- incremental (issue 9): a wait reads only its thread's messages, responses and work; the threads of the
+    journeys in int_refresh_facts are deleted and rebuilt #}
+{%- set scope = ref('int_refresh_facts') %}
 with
 
 responses as (
     select * from {{ ref('int_responses_measured') }}
+    where {{ asyncwfm.in_refresh_scope('thread_id', scope, 'thread_id') }}
 ),
 
 messages as (
     select * from {{ ref('int_contacts_assigned') }}
+    where {{ asyncwfm.in_refresh_scope('thread_id', scope, 'thread_id') }}
 ),
 
 work as (
     select * from {{ ref('int_work_apportioned') }}
     where message_key is not null
+        and {{ asyncwfm.in_refresh_scope('thread_id', scope, 'thread_id') }}
 ),
 
 policies as (

@@ -11,15 +11,24 @@
     first response: macro first_in_order (DuckDB: one hash aggregate instead of a sort of the messages).
 #}
 {#- Relations, not import CTEs: DuckDB materializes a CTE read more than once; each read projects what it needs. #}
-{%- set messages = ref('int_contacts_assigned') %}
-{%- set responses = ref('int_responses_measured') %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ asyncwfm.delete_refreshed_rows('journey_id', ref('int_refresh_facts')) }}",
+) }}
+{#- incremental (issue 9): the facts of the journeys in int_refresh_facts are deleted and rebuilt from the rows of
+    those journeys only #}
+{%- set scope = ref('int_refresh_facts') %}
+{%- set messages = asyncwfm.refresh_filtered(ref('int_contacts_assigned'), 'journey_id', scope, 'journey_id') %}
+{%- set responses = asyncwfm.refresh_filtered(ref('int_responses_measured'), 'thread_id', scope, 'thread_id') %}
 {%- set work -%}
-    (select * from {{ ref('int_work_apportioned') }} where contact_id is not null)
+    (select * from {{ asyncwfm.refresh_filtered(ref('int_work_apportioned'), 'journey_id', scope, 'journey_id') }} as work_in_scope where contact_id is not null)
 {%- endset %}
 with
 
 journeys as (
-    select * from {{ ref('int_journeys_linked') }}
+    select * from {{ asyncwfm.refresh_filtered(ref('int_journeys_linked'), 'journey_id', scope, 'journey_id') }} as journeys_in_scope
 ),
 
 policies as (

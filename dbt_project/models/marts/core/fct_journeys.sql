@@ -3,19 +3,28 @@
     window. A journey of one thread is a journey too (is_merged false). handle_seconds = active work over all
     its threads.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ asyncwfm.delete_refreshed_rows('journey_id', ref('int_refresh_facts')) }}",
+) }}
+{#- incremental (issue 9): the facts of the journeys in int_refresh_facts are deleted and rebuilt from the rows of
+    those journeys only #}
+{%- set scope = ref('int_refresh_facts') %}
 with
 
 journeys as (
-    select * from {{ ref('int_journeys_linked') }}
+    select * from {{ asyncwfm.refresh_filtered(ref('int_journeys_linked'), 'journey_id', scope, 'journey_id') }} as journeys_in_scope
 ),
 
 threads as (
-    select * from {{ ref('fct_threads') }}
+    select * from {{ asyncwfm.refresh_filtered(ref('fct_threads'), 'journey_id', scope, 'journey_id') }} as threads_in_scope
 ),
 
 messages as (
     select journey_id, min(customer_id) as customer_id
-    from {{ ref('int_contacts_assigned') }}
+    from {{ asyncwfm.refresh_filtered(ref('int_contacts_assigned'), 'journey_id', scope, 'journey_id') }} as messages_in_scope
     group by journey_id
 ),
 

@@ -8,15 +8,24 @@
     What sessions cannot give is read from the messages: n_agents (distinct agents over the whole thread) and
     first_response_seconds (of the thread's first response by occurred_at, message_key).
 #}
-{%- set messages = ref('int_contacts_assigned') %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ asyncwfm.delete_refreshed_rows('journey_id', ref('int_refresh_facts')) }}",
+) }}
+{#- incremental (issue 9): the facts of the journeys in int_refresh_facts are deleted and rebuilt from the rows of
+    those journeys only #}
+{%- set scope = ref('int_refresh_facts') %}
+{%- set messages = asyncwfm.refresh_filtered(ref('int_contacts_assigned'), 'journey_id', scope, 'journey_id') %}
 with
 
 sessions as (
-    select * from {{ ref('fct_sessions') }}
+    select * from {{ asyncwfm.refresh_filtered(ref('fct_sessions'), 'journey_id', scope, 'journey_id') }} as sessions_in_scope
 ),
 
 journeys as (
-    select * from {{ ref('int_journeys_linked') }}
+    select * from {{ asyncwfm.refresh_filtered(ref('int_journeys_linked'), 'journey_id', scope, 'journey_id') }} as journeys_in_scope
 ),
 
 thread_totals as (
@@ -43,7 +52,7 @@ first_sessions as (
 agent_ids as (
     select thread_id, agent_id from {{ messages }} where sender_role = 'agent' and agent_id is not null
     union
-    select thread_id, agent_id from {{ ref('int_work_apportioned') }} where thread_id is not null
+    select thread_id, agent_id from {{ asyncwfm.refresh_filtered(ref('int_work_apportioned'), 'journey_id', scope, 'journey_id') }} as work_in_scope where thread_id is not null
 ),
 
 agents as (
@@ -53,7 +62,7 @@ agents as (
 ),
 
 first_responses as (
-    {{ asyncwfm.first_in_order(ref('int_responses_measured'), 'thread_id', ['occurred_at', 'message_key'], ['response_seconds']) }}
+    {{ asyncwfm.first_in_order(asyncwfm.refresh_filtered(ref('int_responses_measured'), 'thread_id', scope, 'thread_id'), 'thread_id', ['occurred_at', 'message_key'], ['response_seconds']) }}
 ),
 
 final as (

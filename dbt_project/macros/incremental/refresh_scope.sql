@@ -1,0 +1,119 @@
+{#
+    The refresh scope (issue 9): how the models after staging rebuild only what new landing files can change.
+
+    A scope model (int_refresh_*) lists the keys whose rows may change in this refresh: threads, journeys,
+    segments, pieces. Each consumer is an `incremental` model (strategy `append`) whose pre-hook deletes its
+    rows of those keys (`delete_refreshed_rows`) and whose SQL computes the rows of the same keys
+    (`in_refresh_scope`); a full build (first run, `--full-refresh`) ignores the scope and builds everything.
+    The argument that the result equals a full rebuild is in dbt_project/DECISIONLOG.md, "Incremental refresh".
+
+    The scope models read the *previous* state of the consumers by name (not by ref: that would be a cycle).
+    They are empty in a full build.
+#}
+
+{#- true when this run refreshes incrementally: the scope model's consumer table exists and no --full-refresh #}
+{% macro refresh_is_incremental(consumer) -%}
+    {%- if not execute or flags.FULL_REFRESH -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set relation = adapter.get_relation(database=consumer.database, schema=consumer.schema,
+                                             identifier=consumer.identifier) -%}
+    {{ return(relation is not none) }}
+{%- endmacro %}
+
+
+{#- the stored relation of a model, by name, for the scope models that compare the previous state with the new
+    one; `model_name` is in the same database, `schema` is its custom schema #}
+{% macro previous_relation(schema, model_name) -%}
+    {{ return(api.Relation.create(database=this.database, schema=schema, identifier=model_name)) }}
+{%- endmacro %}
+
+
+{#- a model's pre-hook: delete the rows of the keys in scope (incremental runs only) #}
+{% macro delete_refreshed_rows(column, scope, scope_column=none) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ column }} in (
+            select refresh_scope.{{ scope_column or column }}
+            from {{ scope }} as refresh_scope
+            where refresh_scope.{{ scope_column or column }} is not null
+        )
+    {%- else -%}
+        select 1 as nothing_to_delete
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- a WHERE/AND condition that keeps the rows of keys in scope (incremental runs), else nothing is filtered #}
+{% macro in_refresh_scope(expression, scope, scope_column) -%}
+    {%- if this is defined and this is not none and is_incremental() -%}
+        {{ expression }} in (
+            select refresh_scope.{{ scope_column }}
+            from {{ scope }} as refresh_scope
+            where refresh_scope.{{ scope_column }} is not null
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- rows of staging whose landing file was not staged by the last complete build (config.staged_files, written
+    by the pipeline after dbt succeeds) #}
+{% macro is_from_new_file(source_file_column) -%}
+    {%- set staged = adapter.get_relation(database=this.database, schema='config', identifier='staged_files') if execute else none -%}
+    {%- if staged is none -%}
+        true  {#- no record of a complete build: every row counts as new (a larger scope, same result) #}
+    {%- else -%}
+        {{ source_file_column }} not in (select staged.path from {{ staged }} as staged)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- the islands of an agent's time spans: maximal runs of spans that overlap or touch, as (agent_id,
+    island_started_at, island_ended_at); spans_sql selects agent_id, started_at, ended_at #}
+{% macro span_islands(spans_sql) -%}
+    select agent_id, min(started_at) as island_started_at, max(ended_at) as island_ended_at
+    from (
+        select
+            agent_id,
+            started_at,
+            ended_at,
+            sum(is_new_island) over (
+                partition by agent_id
+                order by started_at, ended_at
+                rows between unbounded preceding and current row
+            ) as island_number
+        from (
+            select
+                agent_id,
+                started_at,
+                ended_at,
+                case
+                    when started_at > max(ended_at) over (
+                        partition by agent_id
+                        order by started_at, ended_at
+                        rows between unbounded preceding and 1 preceding
+                    ) then 1
+                    when row_number() over (partition by agent_id order by started_at, ended_at) = 1 then 1
+                    else 0
+                end as is_new_island
+            from ({{ spans_sql }}) as spans
+        ) as flagged
+    ) as numbered
+    group by agent_id, island_number
+{%- endmacro %}
+
+
+{#- a relation to read in a model: in an incremental run only the rows whose `column` is in the scope (a
+    subquery in parentheses, usable wherever the relation is), else the relation itself #}
+{% macro refresh_filtered(relation, column, scope, scope_column) -%}
+    {%- if this is defined and this is not none and is_incremental() -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ asyncwfm.in_refresh_scope(column, scope, scope_column) }})
+        {%- endset -%}
+        {{ return(filtered) }}
+    {%- else -%}
+        {{ return(relation) }}
+    {%- endif -%}
+{%- endmacro %}
