@@ -2,8 +2,11 @@
 
 Public API (used by orchestration/defs/quality/ and the CLI):
 
-- ``run_gates(con, run_id, config=None, suites=None) -> list[ExpectationResult]``
-- ``write_results(con, results)``: append to ``quality.validation_results``
+- ``data_quality.scope.plan_scope(con, config) -> RawScope``: every raw row, or only the rows of files not
+  judged yet
+- ``run_gates(con, run_id, config=None, suites=None, scope=None) -> list[ExpectationResult]``
+- ``write_results(con, results, scope=None)``: append to ``quality.validation_results`` (and record the files
+  ``scope`` saw as judged)
 - ``failed_blocking(con, run_id=None) -> list[ExpectationResult]``: this run's (default: the latest run's)
   failed blocking expectations; ``format_failure(result)`` renders one as
   ``raw.email  id_no_conflicting_duplicates  12 rows failed  examples: m1; m2``
@@ -24,6 +27,7 @@ import duckdb
 import pandas as pd
 
 from data_quality.config import GateConfig, load_config
+from data_quality.scope import RawScope, record_judged, stage_new_files
 from data_quality.suites import Check, MeasureContext, Measured, all_checks
 
 RESULTS_TABLE = "quality.validation_results"
@@ -115,10 +119,13 @@ def run_gates(
     config: GateConfig | None = None,
     suites: list[str] | None = None,
     timings: dict[str, float] | None = None,
+    scope: RawScope | None = None,
 ) -> list[ExpectationResult]:
     """Measure every check in SQL, judge it with GX; one result per expectation (nothing is stored).
 
     ``timings``, when given, accumulates seconds under ``sql``, ``gx_import`` and ``gx_judge``.
+    ``scope`` (from ``plan_scope``): the raw-row checks that found no failing row in the last recorded run
+    judge only the rows of the files added since; without it every raw row is judged.
     """
     timings = timings if timings is not None else {}
     for key in ("sql", "gx_import", "gx_judge"):
@@ -126,7 +133,9 @@ def run_gates(
     config = config or load_config()
     con.execute("set timezone = 'UTC'")  # naive landing timestamps are UTC (SPEC §2)
     existing = _existing_relations(con)
-    ctx = MeasureContext(con=con, config=config)
+    if scope is not None and scope.is_incremental:
+        stage_new_files(con, scope)
+    ctx = MeasureContext(con=con, config=config, scope=scope)
     judge: _Judge | None = None
     results: list[ExpectationResult] = []
     for check in all_checks():
@@ -204,9 +213,17 @@ def ensure_results_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RESULTS_DDL)
 
 
-def write_results(con: duckdb.DuckDBPyConnection, results: list[ExpectationResult]) -> int:
-    """Append the results to quality.validation_results; returns the number of rows written."""
+def write_results(
+    con: duckdb.DuckDBPyConnection, results: list[ExpectationResult], scope: RawScope | None = None
+) -> int:
+    """Append the results to quality.validation_results; returns the number of rows written.
+
+    ``scope``: the scope the results were measured with; the files it saw are recorded as judged by their
+    run, so the next run's ``plan_scope`` can judge only the files added after them.
+    """
     ensure_results_table(con)
+    if scope is not None and results:
+        record_judged(con, results[0].run_id, scope)
     if not results:
         return 0
     columns = [f.name for f in fields(ExpectationResult)]

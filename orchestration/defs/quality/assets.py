@@ -5,11 +5,15 @@ measurements and appends one row per expectation to ``quality.validation_results
 run's rows back: a suite with a failed *blocking* expectation fails with severity ERROR, and because the
 checks are ``blocking=True``, the staffing assets downstream of the gate are not executed in that run (their
 previous tables stay as they were). A suite whose only failures are warnings passes with severity WARN.
+
+Raw rows are judged once: after an append, the raw-row checks that passed last time read only the rows of the
+files ingested since (data_quality/scope.py); the metadata ``raw_scope`` says which run judged what.
 """
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from data_quality.config import load_config
 from data_quality.runner import (
     ExpectationResult,
     format_failure,
@@ -18,6 +22,7 @@ from data_quality.runner import (
     suite_results,
     write_results,
 )
+from data_quality.scope import plan_scope
 from data_quality.suites import STAGING, SUITES
 from orchestration.landing import SOURCES
 
@@ -49,9 +54,12 @@ GATE_DEPS = [dg.AssetKey(["raw", source]) for source in SOURCES] + [
     ),
 )
 def validation_results(context: dg.AssetExecutionContext, duckdb: DuckDBResource) -> dg.MaterializeResult:
+    config = load_config()
     with duckdb.get_connection() as con:
-        results = run_gates(con, run_id=context.run_id)
-        written = write_results(con, results)
+        scope = plan_scope(con, config)
+        results = run_gates(con, run_id=context.run_id, config=config, scope=scope)
+        written = write_results(con, results, scope)
+    context.log.info(f"raw rows judged: {scope.describe()}")
     blocking = [r for r in results if r.is_blocking_failure]
     warnings = [r for r in results if r.severity == "warning" and not r.success]
     for result in blocking:
@@ -64,6 +72,8 @@ def validation_results(context: dg.AssetExecutionContext, duckdb: DuckDBResource
             "failed_blocking": len(blocking),
             "failed_warning": len(warnings),
             "dagster/row_count": written,
+            "raw_scope": scope.describe(),
+            "raw_files_judged": len(scope.ledger if scope.new_files is None else scope.new_files),
         }
     )
 
