@@ -34,6 +34,7 @@ STAGING = [  # staging tables that read raw
 INTERMEDIATE = [
     "int_sessions_split", "int_journeys_linked", "int_contacts_assigned", "int_responses_measured",
     "int_work_attributed", "int_work_apportioned", "int_kpi_backlog_waits", "int_kpi_work_split_by_interval",
+    "int_kpi_backlog_by_interval",
 ]  # fmt: skip
 MARTS = ["fct_threads", "fct_sessions", "fct_contacts", "fct_journeys", "agg_interval_kpis",
          "agg_policy_comparison", "agg_agent_interval"]  # fmt: skip
@@ -99,7 +100,7 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     with duckdb.connect(str(wh_incremental)) as con:
         keys = [("int_refresh_threads", "thread_id"), ("int_refresh_journeys", "journey_id"),
                 ("int_refresh_segments", "segment_id"), ("int_refresh_pieces", "segment_id"),
-                ("int_refresh_facts", "journey_id")]  # fmt: skip
+                ("int_refresh_facts", "journey_id"), ("int_refresh_days", "interval_date")]  # fmt: skip
         scope = {
             table: con.execute(f"select count(distinct {key}) from intermediate.{table}").fetchall()[0][0]
             for table, key in keys

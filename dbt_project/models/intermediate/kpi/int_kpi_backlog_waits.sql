@@ -18,6 +18,7 @@
 {#- incremental (issue 9): a wait reads only its thread's messages, responses and work; the threads of the
     journeys in int_refresh_facts are deleted and rebuilt #}
 {%- set scope = ref('int_refresh_facts') %}
+-- depends_on: {{ ref('int_refresh_waits_before') }} (reads the stored waits before this model replaces them)
 with
 
 responses as (

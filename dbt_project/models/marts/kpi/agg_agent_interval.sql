@@ -6,18 +6,28 @@
     idle available = time in state `available` while not working; shrinkage = break + lunch + meeting +
     training; avg_concurrency = item seconds / busy seconds.
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ asyncwfm.delete_refreshed_rows('interval_date', ref('int_refresh_days')) }}",
+) }}
+{#- incremental (issue 9): the days of int_refresh_days are deleted and rebuilt from their intervals' rows #}
 with
 
 intervals as (
     select * from {{ ref('int_kpi_intervals_spined') }}
+    where {{ asyncwfm.in_refresh_scope('interval_date', ref('int_refresh_days'), 'interval_date') }}
 ),
 
 work as (
     select * from {{ ref('int_kpi_work_split_by_interval') }}
+    where {{ asyncwfm.in_refresh_scope('interval_start_utc', 'intervals', 'interval_start_utc') }}
 ),
 
 states as (
     select * from {{ ref('int_kpi_agent_states_split_by_interval') }}
+    where {{ asyncwfm.in_refresh_scope('interval_start_utc', 'intervals', 'interval_start_utc') }}
 ),
 
 policies as (

@@ -5,10 +5,19 @@
     (interval_start_utc, queue_id, channel). Definitions: docs/metrics.md; choices: DECISIONLOG
     "KPIs and intervals".
 #}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ asyncwfm.delete_refreshed_rows('interval_date', ref('int_refresh_days')) }}",
+) }}
+{#- incremental (issue 9): the days of int_refresh_days are deleted and rebuilt; each measure reads only the rows
+    of those days' intervals (the end of the data and the queue × channel grid still come from every row) #}
 with
 
 intervals as (
     select * from {{ ref('int_kpi_intervals_spined') }}
+    where {{ asyncwfm.in_refresh_scope('interval_date', ref('int_refresh_days'), 'interval_date') }}
 ),
 
 contacts as (
@@ -98,6 +107,7 @@ offered as (
     inner join policies
         on policies.channel = contacts.channel
     cross join data_end
+    where {{ asyncwfm.in_refresh_scope(asyncwfm.kpi_interval_start_utc('contacts.started_at'), 'intervals', 'interval_start_utc') }}
     group by 1, 2, 3
 ),
 
@@ -110,6 +120,7 @@ message_counts as (
         sum(case when direction = 'outbound' then 1 else 0 end) as messages_outbound,
         sum(case when is_agent_response then 1 else 0 end) as agent_messages_outbound
     from messages
+    where {{ asyncwfm.in_refresh_scope(asyncwfm.kpi_interval_start_utc('occurred_at'), 'intervals', 'interval_start_utc') }}
     group by 1, 2, 3
 ),
 
@@ -121,6 +132,7 @@ message_service as (
         sum(case when is_within_target then 1 else 0 end) as messages_answered_within_target,
         sum(case when is_within_target is not null then 1 else 0 end) as messages_sl_measured
     from responses
+    where {{ asyncwfm.in_refresh_scope(asyncwfm.kpi_interval_start_utc('occurred_at'), 'intervals', 'interval_start_utc') }}
     group by 1, 2, 3
 ),
 
@@ -133,6 +145,7 @@ worked as (
         sum(split_seconds) as item_seconds_worked,
         sum(split_seconds / concurrent_items) as busy_seconds_worked
     from work
+    where {{ asyncwfm.in_refresh_scope('interval_start_utc', 'intervals', 'interval_start_utc') }}
     group by 1, 2, 3
 ),
 

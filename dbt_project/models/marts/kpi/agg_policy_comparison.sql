@@ -18,16 +18,44 @@
     {'approach': 'thread/elapsed', 'unit': 'thread', 'key': 'thread_id', 'channel': 'channel', 'basis': 'elapsed'},
     {'approach': 'journey/active', 'unit': 'journey', 'key': 'journey_id', 'channel': 'journey_channel', 'basis': 'active'},
 ] %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ asyncwfm.delete_refreshed_rows('contact_date', ref('int_refresh_days'), 'interval_date') }}",
+) }}
+{#- incremental (issue 9): the days of int_refresh_days are deleted and rebuilt. A unit's day is the day of one of
+    its events, and a unit lies inside one journey: the journeys with an event on those days hold every unit of
+    those days, whole. #}
+{%- set incremental = this is defined and this is not none and is_incremental() %}
 
 with
 
+{%- if incremental %}
+
+scope_journeys as (
+    select journey_id from {{ ref('int_contacts_assigned') }}
+    where cast({{ asyncwfm.kpi_utc_to_local('occurred_at') }} as date) in (
+        select interval_date from {{ ref('int_refresh_days') }}
+    )
+    union
+    select journey_id from {{ ref('int_work_apportioned') }}
+    where message_key is not null
+        and cast({{ asyncwfm.kpi_utc_to_local('started_at') }} as date) in (
+            select interval_date from {{ ref('int_refresh_days') }}
+        )
+),
+{%- endif %}
+
 messages as (
     select * from {{ ref('int_contacts_assigned') }}
+    where {{ asyncwfm.in_refresh_scope('journey_id', 'scope_journeys', 'journey_id') }}
 ),
 
 work as (
     select * from {{ ref('int_work_apportioned') }}
     where message_key is not null
+        and {{ asyncwfm.in_refresh_scope('journey_id', 'scope_journeys', 'journey_id') }}
 ),
 
 journeys as (
@@ -113,6 +141,7 @@ daily as (
         count(*) as contacts,
         sum(handle_seconds) as handle_seconds
     from contacts
+    where {{ asyncwfm.in_refresh_scope('contact_date', ref('int_refresh_days'), 'interval_date') }}
     group by contact_date, channel, approach, contact_unit, handle_time_basis
 ),
 
