@@ -100,7 +100,8 @@ def scenario(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     with duckdb.connect(str(wh_incremental)) as con:
         keys = [("int_refresh_threads", "thread_id"), ("int_refresh_journeys", "journey_id"),
                 ("int_refresh_segments", "segment_id"), ("int_refresh_pieces", "segment_id"),
-                ("int_refresh_facts", "journey_id"), ("int_refresh_days", "interval_date")]  # fmt: skip
+                ("int_refresh_facts", "journey_id"),
+                ("int_refresh_intervals", "interval_start_utc")]  # fmt: skip
         scope = {
             table: con.execute(f"select count(distinct {key}) from intermediate.{table}").fetchall()[0][0]
             for table, key in keys

@@ -117,3 +117,29 @@
         {{ return(relation) }}
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- a pre-hook before delete_refreshed_rows: keep the rows about to be replaced in schema `refresh` (table named
+    like the model), so int_refresh_intervals can tell which interval KPIs the rebuilt rows really change #}
+{% macro save_replaced_rows(column, scope, scope_column=none) -%}
+    {%- if is_incremental() -%}
+        create schema if not exists refresh;
+        create or replace table refresh.{{ this.identifier }} as
+        select * from {{ this }}
+        where {{ column }} in (
+            select refresh_scope.{{ scope_column or column }}
+            from {{ scope }} as refresh_scope
+            where refresh_scope.{{ scope_column or column }} is not null
+        )
+    {%- else -%}
+        select 1 as nothing_to_save
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- the rows of one relation (or CTE) and not the other, both ways, as multisets #}
+{% macro symmetric_difference(one, other) -%}
+    select * from (select * from {{ one }} except all select * from {{ other }}) as removed
+    union all
+    select * from (select * from {{ other }} except all select * from {{ one }}) as added
+{%- endmacro %}

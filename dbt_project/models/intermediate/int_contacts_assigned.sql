@@ -14,7 +14,10 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ asyncwfm.delete_refreshed_rows('journey_id', ref('int_refresh_journeys')) }}",
+    pre_hook=[
+        "{{ asyncwfm.save_replaced_rows('journey_id', ref('int_refresh_journeys')) }}",
+        "{{ asyncwfm.delete_refreshed_rows('journey_id', ref('int_refresh_journeys')) }}",
+    ],
 ) }}
 {#- incremental (issue 9): only the journeys of int_refresh_journeys are deleted and rebuilt #}
 {%- set refresh_journeys = ref('int_refresh_journeys') %}

@@ -10,7 +10,10 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ asyncwfm.delete_refreshed_rows('thread_id', ref('int_refresh_journeys')) }}",
+    pre_hook=[
+        "{{ asyncwfm.save_replaced_rows('thread_id', ref('int_refresh_journeys')) }}",
+        "{{ asyncwfm.delete_refreshed_rows('thread_id', ref('int_refresh_journeys')) }}",
+    ],
 ) }}
 {#- incremental (issue 9): only the threads of int_refresh_journeys are deleted and rebuilt (the end of the data
     is read from the whole table: int_refresh_journeys holds every thread with a response it can change) #}

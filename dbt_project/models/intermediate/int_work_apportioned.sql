@@ -11,7 +11,10 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ asyncwfm.delete_refreshed_rows('segment_id', ref('int_refresh_pieces')) }}",
+    pre_hook=[
+        "{{ asyncwfm.save_replaced_rows('segment_id', ref('int_refresh_pieces')) }}",
+        "{{ asyncwfm.delete_refreshed_rows('segment_id', ref('int_refresh_pieces')) }}",
+    ],
 ) }}
 {#- incremental (issue 9): the pieces of the segments in int_refresh_pieces are deleted and rebuilt from the
     agent's segments that overlap them (islands of their spans): nothing else cuts them or counts as concurrent #}

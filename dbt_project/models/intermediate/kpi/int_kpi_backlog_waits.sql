@@ -13,12 +13,14 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ asyncwfm.delete_refreshed_rows('thread_id', ref('int_refresh_facts')) }}",
+    pre_hook=[
+        "{{ asyncwfm.save_replaced_rows('thread_id', ref('int_refresh_facts')) }}",
+        "{{ asyncwfm.delete_refreshed_rows('thread_id', ref('int_refresh_facts')) }}",
+    ],
 ) }}
 {#- incremental (issue 9): a wait reads only its thread's messages, responses and work; the threads of the
     journeys in int_refresh_facts are deleted and rebuilt #}
 {%- set scope = ref('int_refresh_facts') %}
--- depends_on: {{ ref('int_refresh_waits_before') }} (reads the stored waits before this model replaces them)
 with
 
 responses as (

@@ -16,7 +16,10 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ asyncwfm.delete_refreshed_rows('segment_id', ref('int_refresh_pieces')) }}",
+    pre_hook=[
+        "{{ asyncwfm.save_replaced_rows('segment_id', ref('int_refresh_pieces')) }}",
+        "{{ asyncwfm.delete_refreshed_rows('segment_id', ref('int_refresh_pieces')) }}",
+    ],
 ) }}
 {#- incremental (issue 9): a piece's rows depend only on the piece and the UTC grid of local interval
     boundaries (one lattice, wherever the spine starts); the pieces of the segments in int_refresh_pieces are

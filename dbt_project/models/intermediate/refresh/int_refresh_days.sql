@@ -1,115 +1,70 @@
 {#
-    Refresh scope (issue 9): the local days (interval_date) whose interval and daily KPI rows may change in this
-    refresh. Message, call, segment and state times never change between two builds (staging only appends), so
-    the rows a rebuilt journey or segment contributed before lie on the same days as the rows it contributes
-    now. A day is in scope when it holds
-    - an event of a journey of int_refresh_facts (its messages; the segments attributed to it), or a segment of
-      int_refresh_pieces (their spans: pieces, agent busy time);
-    - part of a backlog wait of those journeys' threads, before (int_refresh_waits_before) or after (an open
-      wait runs to the end of the data);
-    - part of an agent state span from a new landing file;
-    - no row of the stored agg_interval_kpis (the spine grew: a new day at either end);
-    and every day is in scope when the queue × channel grid of agg_interval_kpis gained a pair.
-    The end of the data moves too: it changes a contact's or response's service-level state only while it is
-    pending, and those journeys are in int_refresh_journeys. Empty in a full build.
-    DECISIONLOG "Incremental refresh".
+    Refresh scope (issue 9): the local days (contact_date) whose rows in agg_policy_comparison may change in this
+    refresh. That mart counts message, session, thread and journey units, each dated by its first event (a
+    message or a work piece) and lying inside one journey. The rebuilt messages and work pieces were kept in
+    schema `refresh` as they were (save_replaced_rows); a journey is in scope, under its old and its new id,
+    when one of its rows differs in what the mart reads (ids, channel, times, handle), counted as multisets;
+    its days are the days of all its events, before and after (message and segment times never change between
+    two builds, so these are the days its units can move between). A row that only changed a customer id (an
+    identity resolved later) changes no day. Empty in a full build. DECISIONLOG "Incremental refresh".
 #}
--- depends_on: {{ ref('int_refresh_facts') }}, {{ ref('int_refresh_pieces') }}, {{ ref('int_refresh_waits_before') }}
--- depends_on: {{ ref('int_kpi_intervals_spined') }}, {{ ref('int_contacts_assigned') }}, {{ ref('int_work_attributed') }}
--- depends_on: {{ ref('int_kpi_backlog_waits') }}, {{ ref('stg_agent_states__spans') }}, {{ ref('stg_seeds__queues') }}
--- depends_on: {{ ref('fct_contacts') }}, {{ ref('int_kpi_work_split_by_interval') }}
-{%- set previous = asyncwfm.previous_relation('marts', 'agg_interval_kpis') %}
-{%- set open_end = dbt.cast("'2999-12-31 00:00:00'", api.Column.translate_type('timestamp')) %}
+-- depends_on: {{ ref('int_refresh_journeys') }}, {{ ref('int_refresh_pieces') }}, {{ ref('int_contacts_assigned') }}
+-- depends_on: {{ ref('int_work_apportioned') }}
+{%- set previous = asyncwfm.previous_relation('marts', 'agg_policy_comparison') %}
+{%- set message_columns = 'message_key, session_id, thread_id, journey_id, channel, occurred_at, ended_at' %}
+{%- set piece_columns = 'piece_id, message_key, session_id, thread_id, journey_id, channel, started_at, ended_at, '
+    ~ 'handle_seconds' %}
 
 {%- if asyncwfm.refresh_is_incremental(previous) %}
 
 with
 
-days as (
-    select
-        interval_date,
-        min(interval_start_utc) as day_started_at,
-        max(interval_end_utc) as day_ended_at
-    from {{ ref('int_kpi_intervals_spined') }}
-    group by interval_date
+message_rows_old as (
+    select {{ message_columns }} from refresh.int_contacts_assigned
 ),
 
-journeys as (
-    select distinct journey_id from {{ ref('int_refresh_facts') }} where journey_id is not null
+message_rows_new as (
+    select {{ message_columns }} from {{ ref('int_contacts_assigned') }}
+    where journey_id in (select journey_id from {{ ref('int_refresh_journeys') }} where journey_id is not null)
 ),
 
-threads as (
-    select distinct thread_id from {{ ref('int_refresh_facts') }} where thread_id is not null
+piece_rows_old as (
+    select {{ piece_columns }} from refresh.int_work_apportioned where message_key is not null
 ),
 
-spans as (
-    select messages.occurred_at as started_at, coalesce(messages.ended_at, messages.occurred_at) as ended_at
-    from {{ ref('int_contacts_assigned') }} as messages
-    where messages.journey_id in (select journey_id from journeys)
+piece_rows_new as (
+    select {{ piece_columns }} from {{ ref('int_work_apportioned') }}
+    where message_key is not null
+        and segment_id in (select segment_id from {{ ref('int_refresh_pieces') }})
+),
+
+changed_journeys as (
+    select journey_id from (
+        {{ asyncwfm.symmetric_difference('message_rows_old', 'message_rows_new') }}
+    ) as changed_messages
+    union
+    select journey_id from (
+        {{ asyncwfm.symmetric_difference('piece_rows_old', 'piece_rows_new') }}
+    ) as changed_pieces
+),
+
+event_times as (
+    select occurred_at as event_at from message_rows_old
+    where journey_id in (select journey_id from changed_journeys)
     union all
-    select segments.started_at, segments.ended_at
-    from {{ ref('int_work_attributed') }} as segments
-    where segments.is_valid
-        and (
-            segments.journey_id in (select journey_id from journeys)
-            or segments.segment_id in (select segment_id from {{ ref('int_refresh_pieces') }})
-        )
+    select occurred_at from {{ ref('int_contacts_assigned') }}
+    where journey_id in (select journey_id from changed_journeys)
     union all
-    select waiting_since, coalesce(waiting_until, {{ open_end }}) from {{ ref('int_refresh_waits_before') }}
+    select started_at from piece_rows_old
+    where journey_id in (select journey_id from changed_journeys)
     union all
-    select waits.waiting_since, coalesce(waits.waiting_until, {{ open_end }})
-    from {{ ref('int_kpi_backlog_waits') }} as waits
-    where waits.thread_id in (select thread_id from threads)
-    union all
-    select states.started_at, coalesce(states.ended_at, states.started_at)
-    from {{ ref('stg_agent_states__spans') }} as states
-    where {{ asyncwfm.is_from_new_file('states.source_file') }}
-),
-
-stored_days as (
-    select distinct interval_date from {{ previous }}
-),
-
-queue_channels as (
-    select queue_id, channel from {{ ref('stg_seeds__queues') }}
-    union
-    select queue_id, channel from {{ ref('int_contacts_assigned') }} where queue_id is not null
-    union
-    select queue_id, channel from {{ ref('fct_contacts') }} where queue_id is not null
-    union
-    select queue_id, channel from {{ ref('int_kpi_work_split_by_interval') }} where queue_id is not null
-),
-
-new_pairs as (
-    select count(*) as n_new_pairs
-    from queue_channels
-    where not exists (
-        select 1 from {{ previous }} as stored
-        where stored.queue_id = queue_channels.queue_id
-            and stored.channel = queue_channels.channel
-    )
-),
-
-final as (
-    select days.interval_date
-    from days
-    where exists (
-        select 1 from spans
-        where spans.started_at <= days.day_ended_at
-            and spans.ended_at >= days.day_started_at
-    )
-    union
-    select days.interval_date
-    from days
-    where days.interval_date not in (select interval_date from stored_days)
-    union
-    select days.interval_date
-    from days
-    cross join new_pairs
-    where new_pairs.n_new_pairs > 0
+    select started_at from {{ ref('int_work_apportioned') }}
+    where journey_id in (select journey_id from changed_journeys)
 )
 
-select interval_date from final
+select distinct cast({{ asyncwfm.kpi_utc_to_local('event_at') }} as date) as interval_date
+from event_times
+where event_at is not null
 
 {%- else %}
 

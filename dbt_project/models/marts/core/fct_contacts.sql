@@ -15,7 +15,10 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ asyncwfm.delete_refreshed_rows('journey_id', ref('int_refresh_facts')) }}",
+    pre_hook=[
+        "{{ asyncwfm.save_replaced_rows('journey_id', ref('int_refresh_facts')) }}",
+        "{{ asyncwfm.delete_refreshed_rows('journey_id', ref('int_refresh_facts')) }}",
+    ],
 ) }}
 {#- incremental (issue 9): the facts of the journeys in int_refresh_facts are deleted and rebuilt from the rows of
     those journeys only #}

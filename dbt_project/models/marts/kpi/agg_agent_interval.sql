@@ -10,14 +10,14 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ asyncwfm.delete_refreshed_rows('interval_date', ref('int_refresh_days')) }}",
+    pre_hook="{{ asyncwfm.delete_refreshed_rows('interval_start_utc', ref('int_refresh_intervals')) }}",
 ) }}
-{#- incremental (issue 9): the days of int_refresh_days are deleted and rebuilt from their intervals' rows #}
+{#- incremental (issue 9): the intervals of int_refresh_intervals are deleted and rebuilt from their intervals' rows #}
 with
 
 intervals as (
     select * from {{ ref('int_kpi_intervals_spined') }}
-    where {{ asyncwfm.in_refresh_scope('interval_date', ref('int_refresh_days'), 'interval_date') }}
+    where {{ asyncwfm.in_refresh_scope('interval_start_utc', ref('int_refresh_intervals'), 'interval_start_utc') }}
 ),
 
 work as (

@@ -9,15 +9,15 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ asyncwfm.delete_refreshed_rows('interval_date', ref('int_refresh_days')) }}",
+    pre_hook="{{ asyncwfm.delete_refreshed_rows('interval_start_utc', ref('int_refresh_intervals')) }}",
 ) }}
-{#- incremental (issue 9): the days of int_refresh_days are deleted and rebuilt; each measure reads only the rows
+{#- incremental (issue 9): the intervals of int_refresh_intervals are deleted and rebuilt; each measure reads only the rows
     of those days' intervals (the end of the data and the queue × channel grid still come from every row) #}
 with
 
 intervals as (
     select * from {{ ref('int_kpi_intervals_spined') }}
-    where {{ asyncwfm.in_refresh_scope('interval_date', ref('int_refresh_days'), 'interval_date') }}
+    where {{ asyncwfm.in_refresh_scope('interval_start_utc', ref('int_refresh_intervals'), 'interval_start_utc') }}
 ),
 
 contacts as (
