@@ -143,3 +143,20 @@
     union all
     select * from (select * from {{ other }} except all select * from {{ one }}) as added
 {%- endmacro %}
+
+
+{#- a cheap superset test before an exact one: `ts` falls in a UTC hour that some interval of `intervals` (a
+    relation or CTE with interval_start_utc, interval_end_utc) overlaps. Truncating to the hour needs no time
+    zone conversion, so it can run over millions of rows; incremental runs only. #}
+{% macro in_refresh_hours(ts, intervals) -%}
+    {%- if this is defined and this is not none and is_incremental() -%}
+        {{ dbt.date_trunc('hour', ts) }} in (
+            select {{ dbt.date_trunc('hour', 'scope_hours.interval_start_utc') }} from {{ intervals }} as scope_hours
+            union
+            select {{ dbt.date_trunc('hour', dbt.dateadd('second', -1, 'scope_hours.interval_end_utc')) }}
+            from {{ intervals }} as scope_hours
+        )
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}

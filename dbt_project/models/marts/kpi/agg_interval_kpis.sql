@@ -12,7 +12,8 @@
     pre_hook="{{ asyncwfm.delete_refreshed_rows('interval_start_utc', ref('int_refresh_intervals')) }}",
 ) }}
 {#- incremental (issue 9): the intervals of int_refresh_intervals are deleted and rebuilt; each measure reads only the rows
-    of those days' intervals (the end of the data and the queue × channel grid still come from every row) #}
+    in the UTC hours of those intervals (a superset: the join to the grid keeps the intervals in scope); the end of
+    the data and the queue × channel grid still come from every row #}
 with
 
 intervals as (
@@ -107,7 +108,7 @@ offered as (
     inner join policies
         on policies.channel = contacts.channel
     cross join data_end
-    where {{ asyncwfm.in_refresh_scope(asyncwfm.kpi_interval_start_utc('contacts.started_at'), 'intervals', 'interval_start_utc') }}
+    where {{ asyncwfm.in_refresh_hours('contacts.started_at', 'intervals') }}
     group by 1, 2, 3
 ),
 
@@ -120,7 +121,7 @@ message_counts as (
         sum(case when direction = 'outbound' then 1 else 0 end) as messages_outbound,
         sum(case when is_agent_response then 1 else 0 end) as agent_messages_outbound
     from messages
-    where {{ asyncwfm.in_refresh_scope(asyncwfm.kpi_interval_start_utc('occurred_at'), 'intervals', 'interval_start_utc') }}
+    where {{ asyncwfm.in_refresh_hours('occurred_at', 'intervals') }}
     group by 1, 2, 3
 ),
 
@@ -132,7 +133,7 @@ message_service as (
         sum(case when is_within_target then 1 else 0 end) as messages_answered_within_target,
         sum(case when is_within_target is not null then 1 else 0 end) as messages_sl_measured
     from responses
-    where {{ asyncwfm.in_refresh_scope(asyncwfm.kpi_interval_start_utc('occurred_at'), 'intervals', 'interval_start_utc') }}
+    where {{ asyncwfm.in_refresh_hours('occurred_at', 'intervals') }}
     group by 1, 2, 3
 ),
 

@@ -28,22 +28,26 @@
     its events, and a unit lies inside one journey: the journeys with an event on those days hold every unit of
     those days, whole. #}
 {%- set incremental = this is defined and this is not none and is_incremental() %}
+-- depends_on: {{ ref('int_refresh_days') }}, {{ ref('int_kpi_intervals_spined') }}
 
 with
 
 {%- if incremental %}
 
+-- the intervals of the days in scope: journeys with an event in their UTC hours (a superset of the journeys with
+-- an event on those local days, found without a time zone conversion of every row)
+scope_intervals as (
+    select interval_start_utc, interval_end_utc from {{ ref('int_kpi_intervals_spined') }}
+    where interval_date in (select interval_date from {{ ref('int_refresh_days') }})
+),
+
 scope_journeys as (
     select journey_id from {{ ref('int_contacts_assigned') }}
-    where cast({{ asyncwfm.kpi_utc_to_local('occurred_at') }} as date) in (
-        select interval_date from {{ ref('int_refresh_days') }}
-    )
+    where {{ asyncwfm.in_refresh_hours('occurred_at', 'scope_intervals') }}
     union
     select journey_id from {{ ref('int_work_apportioned') }}
     where message_key is not null
-        and cast({{ asyncwfm.kpi_utc_to_local('started_at') }} as date) in (
-            select interval_date from {{ ref('int_refresh_days') }}
-        )
+        and {{ asyncwfm.in_refresh_hours('started_at', 'scope_intervals') }}
 ),
 {%- endif %}
 
