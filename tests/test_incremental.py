@@ -180,6 +180,76 @@ def test_dbt_full_refresh_rebuilds_staging_identically(scenario: dict, tmp_path:
         assert _differences(warehouse, scenario["reference"], f"staging.{table}") == 0, table
 
 
+def _dbt_test_failures(warehouse: Path, target: Path, select: list[str]) -> dict[str, int]:
+    project = Path(__file__).resolve().parents[1] / "dbt_project"
+    env = dict(os.environ, ASYNCWFM_WAREHOUSE=str(warehouse), DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "test", "--select", *select, "--project-dir", str(project),
+         "--profiles-dir", str(project), "--target-path", str(target)],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert all(r["status"] in ("pass", "fail") for r in results), [r["message"] for r in results]
+    return {r["unique_id"].split(".")[2]: r["failures"] for r in results}
+
+
+def test_data_tests_judge_the_rows_a_refresh_rebuilt(scenario: dict, tmp_path: Path) -> None:
+    """In an incremental refresh a data test judges the rows the refresh rebuilt (DECISIONLOG "Data tests in
+    an incremental refresh"): a new row duplicating the key of an old one still fails `unique`, counted with
+    it; a duplicate between rows the refresh did not touch was judged by the build that wrote them. In a full
+    build every row is judged again."""
+    warehouse = tmp_path / "copy.duckdb"
+    shutil.copy(scenario["incremental"], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        rebuilt = "select journey_id from intermediate.int_refresh_journeys where journey_id is not null"
+        old_row = f"from intermediate.int_contacts_assigned where journey_id not in ({rebuilt})"
+        con.execute(
+            f"insert into intermediate.int_contacts_assigned select * replace "
+            f"(({rebuilt} order by 1 limit 1) as journey_id) {old_row} order by message_key limit 1"
+        )
+        con.execute(
+            f"insert into intermediate.int_contacts_assigned select * {old_row} "
+            f"order by message_key desc limit 1"
+        )
+        staged = "select path from config.staged_files"
+        old_event = f"from staging.stg_chat__events where source_file in ({staged})"
+        con.execute(
+            f"insert into staging.stg_chat__events select * replace ('chat/dt=late/x.jsonl' as "
+            f"source_file) {old_event} order by event_id limit 1"
+        )
+        con.execute(
+            f"insert into staging.stg_chat__events select * {old_event} order by event_id desc limit 1"
+        )
+    tests = ["unique_int_contacts_assigned_message_key", "unique_stg_chat__events_event_id",
+             "assert_every_message_in_one_thread_session_contact"]  # fmt: skip
+    incremental = _dbt_test_failures(warehouse, tmp_path / "incremental", tests)
+    assert incremental == dict.fromkeys(tests, 1)  # the duplicate with a rebuilt row, not the old one
+
+    with duckdb.connect(str(warehouse)) as con:  # the state of a full build: nothing staged, not incremental
+        con.execute("update intermediate.int_refresh_state set is_incremental = false")
+        con.execute("delete from config.staged_files")
+    assert _dbt_test_failures(warehouse, tmp_path / "full", tests) == dict.fromkeys(tests, 2)
+
+
+def test_refresh_scope_meta_matches_what_the_pre_hook_deletes() -> None:
+    """Data tests judge the rows a model's `meta.refresh_scope` names; they must be the rows its pre-hook
+    deletes and rebuilds (`delete_refreshed_rows(column, ref(scope))`), for every model that has one."""
+    import re
+
+    from orchestration.defs.transform.project import ensure_manifest
+
+    nodes = json.loads(ensure_manifest().read_text())["nodes"].values()
+    hook = re.compile(r"delete_refreshed_rows\('(\w+)', ref\('(\w+)'\)\)")
+    checked = 0
+    for node in nodes:
+        hooks = [hook.search(h["sql"]) for h in node.get("config", {}).get("pre-hook", [])]
+        for match in filter(None, hooks):
+            declared = node["config"]["meta"].get("refresh_scope")
+            assert declared == {"scope": match[2], "column": match[1]}, node["name"]
+            checked += 1
+    assert checked >= 11
+
+
 def test_build_state_decides_when_a_refresh_must_be_full(tmp_path: Path) -> None:
     """The models after staging may refresh incrementally only on top of a finished build of the same models,
     vars and policy; anything else (first build, a build that failed or was killed, a partial selection, a new

@@ -5,7 +5,7 @@
     from new files (joins, leaves, transfers bridge session gaps). Empty in a full build.
     See macros/incremental/refresh_scope.sql and DECISIONLOG "Incremental refresh".
 #}
--- depends_on: {{ ref('int_threads_assigned') }}, {{ ref('stg_chat__events') }}
+-- depends_on: {{ ref('int_threads_assigned') }}, {{ ref('stg_chat__events') }}, {{ ref('int_refresh_state') }}
 {%- set previous = asyncwfm.previous_relation('intermediate', 'int_sessions_split') %}
 {%- set columns = [
     'channel', 'message_id', 'item_id', 'queue_id', 'direction', 'sender_role', 'agent_id', 'customer_key',
