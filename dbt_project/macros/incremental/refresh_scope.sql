@@ -160,3 +160,18 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- the config of a model that a refresh rebuilds by scope: incremental, appended after its pre-hook deleted the
+    rows of the keys in `scope` (a model name) by `column`; save_replaced keeps those rows in schema `refresh`
+    first (the KPI scopes compare them with the rebuilt ones) #}
+{% macro refresh_by_scope(column, scope, save_replaced=false) -%}
+    {%- set delete_hook = "{{ asyncwfm.delete_refreshed_rows('" ~ column ~ "', ref('" ~ scope ~ "')) }}" -%}
+    {%- set save_hook = "{{ asyncwfm.save_replaced_rows('" ~ column ~ "', ref('" ~ scope ~ "')) }}" -%}
+    {{ config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook=([save_hook] if save_replaced else []) + [delete_hook],
+    ) }}
+{%- endmacro %}

@@ -10,15 +10,7 @@
     Speed: the thread windows run only over the channels whose contact_unit is `message` (a thread lies in one
     channel, so their values are unchanged); the other channels skip them (DECISIONLOG "Contacts").
 #}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook=[
-        "{{ asyncwfm.save_replaced_rows('journey_id', ref('int_refresh_journeys')) }}",
-        "{{ asyncwfm.delete_refreshed_rows('journey_id', ref('int_refresh_journeys')) }}",
-    ],
-) }}
+{{ asyncwfm.refresh_by_scope('journey_id', 'int_refresh_journeys', save_replaced=true) }}
 {#- incremental (issue 9): only the journeys of int_refresh_journeys are deleted and rebuilt #}
 {%- set refresh_journeys = ref('int_refresh_journeys') %}
 {#- int_sessions_split is read as a relation in two branches (not an import CTE, which DuckDB would materialize) #}

@@ -6,15 +6,7 @@
     Speed: the window sees only inbound customer messages and agent responses (the rows it can output or find);
     the others are neither, and dropping them keeps the order of the rest (DECISIONLOG "Contacts").
 #}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook=[
-        "{{ asyncwfm.save_replaced_rows('thread_id', ref('int_refresh_journeys')) }}",
-        "{{ asyncwfm.delete_refreshed_rows('thread_id', ref('int_refresh_journeys')) }}",
-    ],
-) }}
+{{ asyncwfm.refresh_by_scope('thread_id', 'int_refresh_journeys', save_replaced=true) }}
 {#- incremental (issue 9): only the threads of int_refresh_journeys are deleted and rebuilt (the end of the data
     is read from the whole table: int_refresh_journeys holds every thread with a response it can change) #}
 {#- int_contacts_assigned is read as a relation, not as an import CTE: DuckDB materializes a CTE read more than

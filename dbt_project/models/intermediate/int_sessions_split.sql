@@ -10,12 +10,7 @@
 #}
 {#- The message columns ride through the windows: no join back on message_key, and int_threads_assigned (a view)
     is read once, so DuckDB does not materialize it. #}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ asyncwfm.delete_refreshed_rows('thread_id', ref('int_refresh_threads')) }}",
-) }}
+{{ asyncwfm.refresh_by_scope('thread_id', 'int_refresh_threads') }}
 {#- incremental (issue 9): only the threads of int_refresh_threads are deleted and rebuilt #}
 {%- set refresh_threads = ref('int_refresh_threads') %}
 {%- set string_null = 'cast(null as ' ~ dbt.type_string() ~ ')' %}

@@ -7,15 +7,7 @@
     The sweep is a running sum of +1/-1 events, and a segment's pieces are the elementary intervals between its
     start and end ranks: no range join, O(n log n) per agent.
 #}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook=[
-        "{{ asyncwfm.save_replaced_rows('segment_id', ref('int_refresh_pieces')) }}",
-        "{{ asyncwfm.delete_refreshed_rows('segment_id', ref('int_refresh_pieces')) }}",
-    ],
-) }}
+{{ asyncwfm.refresh_by_scope('segment_id', 'int_refresh_pieces', save_replaced=true) }}
 {#- incremental (issue 9): the pieces of the segments in int_refresh_pieces are deleted and rebuilt from the
     agent's segments that overlap them (islands of their spans): nothing else cuts them or counts as concurrent #}
 {%- set refresh_pieces = ref('int_refresh_pieces') %}

@@ -14,12 +14,7 @@
     Segments whose item matches no message keep null ids. is_valid = ended_at > started_at; invalid segments
     stay here for the quality gates and are left out of handle time.
 #}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ asyncwfm.delete_refreshed_rows('segment_id', ref('int_refresh_segments')) }}",
-) }}
+{{ asyncwfm.refresh_by_scope('segment_id', 'int_refresh_segments') }}
 {#- incremental (issue 9): only the segments of int_refresh_segments are deleted and rebuilt #}
 {%- set chat_segment_columns = 'segment_id, agent_id, channel, item_id, activity, started_at, ended_at, is_from_cdr' %}
 with

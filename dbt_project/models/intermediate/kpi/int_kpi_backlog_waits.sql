@@ -9,15 +9,7 @@
       of the thread (voice: the end of the abandoned call), when the customer stopped waiting;
     - otherwise null: still waiting at the end of the data (deferred channels).
 #}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook=[
-        "{{ asyncwfm.save_replaced_rows('thread_id', ref('int_refresh_facts')) }}",
-        "{{ asyncwfm.delete_refreshed_rows('thread_id', ref('int_refresh_facts')) }}",
-    ],
-) }}
+{{ asyncwfm.refresh_by_scope('thread_id', 'int_refresh_facts', save_replaced=true) }}
 {#- incremental (issue 9): a wait reads only its thread's messages, responses and work; the threads of the
     journeys in int_refresh_facts are deleted and rebuilt #}
 {%- set scope = ref('int_refresh_facts') %}

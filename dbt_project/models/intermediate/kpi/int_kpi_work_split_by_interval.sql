@@ -12,15 +12,7 @@
     predicates stay as a residual filter, so the range only has to be a superset (it has one extra candidate
     when the piece ends exactly on a boundary). Pieces outside the spine get no row, as with the range join.
 #}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook=[
-        "{{ asyncwfm.save_replaced_rows('segment_id', ref('int_refresh_pieces')) }}",
-        "{{ asyncwfm.delete_refreshed_rows('segment_id', ref('int_refresh_pieces')) }}",
-    ],
-) }}
+{{ asyncwfm.refresh_by_scope('segment_id', 'int_refresh_pieces', save_replaced=true) }}
 {#- incremental (issue 9): a piece's rows depend only on the piece and the UTC grid of local interval
     boundaries (one lattice, wherever the spine starts); the pieces of the segments in int_refresh_pieces are
     deleted and rebuilt #}

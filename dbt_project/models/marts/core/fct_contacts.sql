@@ -11,15 +11,7 @@
     first response: macro first_in_order (DuckDB: one hash aggregate instead of a sort of the messages).
 #}
 {#- Relations, not import CTEs: DuckDB materializes a CTE read more than once; each read projects what it needs. #}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook=[
-        "{{ asyncwfm.save_replaced_rows('journey_id', ref('int_refresh_facts')) }}",
-        "{{ asyncwfm.delete_refreshed_rows('journey_id', ref('int_refresh_facts')) }}",
-    ],
-) }}
+{{ asyncwfm.refresh_by_scope('journey_id', 'int_refresh_facts', save_replaced=true) }}
 {#- incremental (issue 9): the facts of the journeys in int_refresh_facts are deleted and rebuilt from the rows of
     those journeys only #}
 {%- set scope = ref('int_refresh_facts') %}

@@ -3,12 +3,7 @@
     window. A journey of one thread is a journey too (is_merged false). handle_seconds = active work over all
     its threads.
 #}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ asyncwfm.delete_refreshed_rows('journey_id', ref('int_refresh_facts')) }}",
-) }}
+{{ asyncwfm.refresh_by_scope('journey_id', 'int_refresh_facts') }}
 {#- incremental (issue 9): the facts of the journeys in int_refresh_facts are deleted and rebuilt from the rows of
     those journeys only #}
 {%- set scope = ref('int_refresh_facts') %}

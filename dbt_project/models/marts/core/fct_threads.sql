@@ -8,12 +8,7 @@
     What sessions cannot give is read from the messages: n_agents (distinct agents over the whole thread) and
     first_response_seconds (of the thread's first response by occurred_at, message_key).
 #}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ asyncwfm.delete_refreshed_rows('journey_id', ref('int_refresh_facts')) }}",
-) }}
+{{ asyncwfm.refresh_by_scope('journey_id', 'int_refresh_facts') }}
 {#- incremental (issue 9): the facts of the journeys in int_refresh_facts are deleted and rebuilt from the rows of
     those journeys only #}
 {%- set scope = ref('int_refresh_facts') %}

@@ -6,12 +6,7 @@
     idle available = time in state `available` while not working; shrinkage = break + lunch + meeting +
     training; avg_concurrency = item seconds / busy seconds.
 #}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ asyncwfm.delete_refreshed_rows('interval_start_utc', ref('int_refresh_intervals')) }}",
-) }}
+{{ asyncwfm.refresh_by_scope('interval_start_utc', 'int_refresh_intervals') }}
 {#- incremental (issue 9): the intervals of int_refresh_intervals are deleted and rebuilt from their intervals' rows #}
 with
 

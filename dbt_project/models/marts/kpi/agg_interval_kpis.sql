@@ -5,12 +5,7 @@
     (interval_start_utc, queue_id, channel). Definitions: docs/metrics.md; choices: DECISIONLOG
     "KPIs and intervals".
 #}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ asyncwfm.delete_refreshed_rows('interval_start_utc', ref('int_refresh_intervals')) }}",
-) }}
+{{ asyncwfm.refresh_by_scope('interval_start_utc', 'int_refresh_intervals') }}
 {#- incremental (issue 9): the intervals of int_refresh_intervals are deleted and rebuilt; each measure reads only the rows
     in the UTC hours of those intervals (a superset: the join to the grid keeps the intervals in scope); the end of
     the data and the queue × channel grid still come from every row #}
