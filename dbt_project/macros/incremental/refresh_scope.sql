@@ -11,21 +11,23 @@
     They are empty in a full build.
 #}
 
-{#- true when this run refreshes incrementally: the scope model's consumer table exists and no --full-refresh #}
-{% macro refresh_is_incremental(consumer) -%}
+{#- what the last build stored for a model (by name: a scope model reads its consumer's previous state, a ref
+    would be a cycle), or none when this run builds in full (no such table yet, or --full-refresh) #}
+{% macro previous_build_of(model_name) -%}
     {%- if not execute or flags.FULL_REFRESH -%}
-        {{ return(false) }}
+        {{ return(none) }}
     {%- endif -%}
-    {%- set relation = adapter.get_relation(database=consumer.database, schema=consumer.schema,
-                                             identifier=consumer.identifier) -%}
-    {{ return(relation is not none) }}
+    {{ return(asyncwfm.stored_model_relation(model_name)) }}
 {%- endmacro %}
 
 
-{#- the stored relation of a model, by name, for the scope models that compare the previous state with the new
-    one; `model_name` is in the same database, `schema` is its custom schema #}
-{% macro previous_relation(schema, model_name) -%}
-    {{ return(api.Relation.create(database=this.database, schema=schema, identifier=model_name)) }}
+{#- `expression` is one of the keys of `scope` (nulls in the scope never match); no check of the build mode #}
+{% macro keys_in_scope(expression, scope, scope_column) -%}
+    {{ expression }} in (
+        select refresh_scope.{{ scope_column }}
+        from {{ scope }} as refresh_scope
+        where refresh_scope.{{ scope_column }} is not null
+    )
 {%- endmacro %}
 
 
@@ -33,11 +35,7 @@
 {% macro delete_refreshed_rows(column, scope, scope_column=none) -%}
     {%- if is_incremental() -%}
         delete from {{ this }}
-        where {{ column }} in (
-            select refresh_scope.{{ scope_column or column }}
-            from {{ scope }} as refresh_scope
-            where refresh_scope.{{ scope_column or column }} is not null
-        )
+        where {{ asyncwfm.keys_in_scope(column, scope, scope_column or column) }}
     {%- else -%}
         select 1 as nothing_to_delete
     {%- endif -%}
@@ -47,11 +45,7 @@
 {#- a WHERE/AND condition that keeps the rows of keys in scope (incremental runs), else nothing is filtered #}
 {% macro in_refresh_scope(expression, scope, scope_column) -%}
     {%- if this is defined and this is not none and is_incremental() -%}
-        {{ expression }} in (
-            select refresh_scope.{{ scope_column }}
-            from {{ scope }} as refresh_scope
-            where refresh_scope.{{ scope_column }} is not null
-        )
+        {{ asyncwfm.keys_in_scope(expression, scope, scope_column) }}
     {%- else -%}
         true
     {%- endif -%}
@@ -126,11 +120,7 @@
         create schema if not exists refresh;
         create or replace table refresh.{{ this.identifier }} as
         select * from {{ this }}
-        where {{ column }} in (
-            select refresh_scope.{{ scope_column or column }}
-            from {{ scope }} as refresh_scope
-            where refresh_scope.{{ scope_column or column }} is not null
-        )
+        where {{ asyncwfm.keys_in_scope(column, scope, scope_column or column) }}
     {%- else -%}
         select 1 as nothing_to_save
     {%- endif -%}
@@ -163,10 +153,11 @@
 
 
 {#- the config of a model that a refresh rebuilds by scope: incremental, appended after its pre-hook deleted the
-    rows of the keys in `scope` (a model name) by `column`; save_replaced keeps those rows in schema `refresh`
+    rows of the keys in `scope` (a model name; its column `scope_column`, default `column`) by `column`; save_replaced keeps those rows in schema `refresh`
     first (the KPI scopes compare them with the rebuilt ones) #}
-{% macro refresh_by_scope(column, scope, save_replaced=false) -%}
-    {%- set delete_hook = "{{ asyncwfm.delete_refreshed_rows('" ~ column ~ "', ref('" ~ scope ~ "')) }}" -%}
+{% macro refresh_by_scope(column, scope, save_replaced=false, scope_column=none) -%}
+    {%- set delete_hook = "{{ asyncwfm.delete_refreshed_rows('" ~ column ~ "', ref('" ~ scope ~ "')"
+        ~ (", '" ~ scope_column ~ "'" if scope_column else "") ~ ") }}" -%}
     {%- set save_hook = "{{ asyncwfm.save_replaced_rows('" ~ column ~ "', ref('" ~ scope ~ "')) }}" -%}
     {{ config(
         materialized='incremental',
@@ -174,4 +165,18 @@
         on_schema_change='fail',
         pre_hook=([save_hook] if save_replaced else []) + [delete_hook],
     ) }}
+{%- endmacro %}
+
+
+{#- the queue × channel pairs agg_interval_kpis has a row for in every interval: every queue of the seed and every
+    pair seen in the data (messages, contacts, attributed work); int_refresh_intervals compares it with the stored
+    mart's pairs. Arguments: relations or CTE names. #}
+{% macro kpi_queue_channels(queues, messages, contacts, work) -%}
+    select queue_id, channel from {{ queues }}
+    union
+    select queue_id, channel from {{ messages }} where queue_id is not null
+    union
+    select queue_id, channel from {{ contacts }} where queue_id is not null
+    union
+    select queue_id, channel from {{ work }} where queue_id is not null
 {%- endmacro %}

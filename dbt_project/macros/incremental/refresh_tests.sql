@@ -71,11 +71,7 @@
     `incremental`: refresh_was_incremental(), when the caller already knows it (it costs a query). #}
 {% macro judged_in_refresh(expression, scope, scope_column, incremental=none) -%}
     {%- if (asyncwfm.refresh_was_incremental() if incremental is none else incremental) -%}
-        ({{ expression }} is null or {{ expression }} in (
-            select judged_scope.{{ scope_column }}
-            from {{ scope }} as judged_scope
-            where judged_scope.{{ scope_column }} is not null
-        ))
+        ({{ expression }} is null or {{ asyncwfm.keys_in_scope(expression, scope, scope_column) }})
     {%- else -%}
         true
     {%- endif -%}

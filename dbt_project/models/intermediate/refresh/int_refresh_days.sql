@@ -10,12 +10,12 @@
 #}
 -- depends_on: {{ ref('int_refresh_journeys') }}, {{ ref('int_refresh_pieces') }}, {{ ref('int_contacts_assigned') }}
 -- depends_on: {{ ref('int_work_apportioned') }}
-{%- set previous = asyncwfm.previous_relation('marts', 'agg_policy_comparison') %}
+{%- set previous = asyncwfm.previous_build_of('agg_policy_comparison') %}
 {%- set message_columns = 'message_key, session_id, thread_id, journey_id, channel, occurred_at, ended_at' %}
 {%- set piece_columns = 'piece_id, message_key, session_id, thread_id, journey_id, channel, started_at, ended_at, '
     ~ 'handle_seconds' %}
 
-{%- if asyncwfm.refresh_is_incremental(previous) %}
+{%- if previous is not none %}
 
 with
 

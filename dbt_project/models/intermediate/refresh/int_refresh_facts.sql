@@ -6,9 +6,9 @@
     DECISIONLOG "Incremental refresh".
 #}
 -- depends_on: {{ ref('int_refresh_journeys') }}, {{ ref('int_refresh_pieces') }}, {{ ref('int_contacts_assigned') }}
-{%- set previous = asyncwfm.previous_relation('marts', 'fct_contacts') %}
+{%- set previous = asyncwfm.previous_build_of('fct_contacts') %}
 
-{%- if asyncwfm.refresh_is_incremental(previous) %}
+{%- if previous is not none %}
 
 with
 

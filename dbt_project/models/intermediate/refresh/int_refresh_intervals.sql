@@ -19,14 +19,14 @@
 -- depends_on: {{ ref('int_kpi_intervals_spined') }}, {{ ref('int_contacts_assigned') }}, {{ ref('int_responses_measured') }}
 -- depends_on: {{ ref('fct_contacts') }}, {{ ref('int_kpi_work_split_by_interval') }}, {{ ref('int_kpi_backlog_waits') }}
 -- depends_on: {{ ref('stg_agent_states__spans') }}, {{ ref('stg_seeds__queues') }}
-{%- set previous = asyncwfm.previous_relation('marts', 'agg_interval_kpis') %}
+{%- set previous = asyncwfm.previous_build_of('agg_interval_kpis') %}
 {%- set open_end = dbt.cast("'2999-12-31 00:00:00'", api.Column.translate_type('timestamp')) %}
 {%- set contact_columns = 'started_at, queue_id, channel, handle_seconds, is_abandoned, n_inbound_messages, '
     ~ 'speed_of_answer_seconds, first_response_seconds' %}
 {%- set split_columns = 'interval_start_utc, agent_id, segment_id, queue_id, channel, is_attributed, '
     ~ 'handle_seconds, split_seconds, concurrent_items, started_at, ended_at' %}
 
-{%- if asyncwfm.refresh_is_incremental(previous) %}
+{%- if previous is not none %}
 
 with
 
@@ -155,14 +155,13 @@ new_intervals as (
     where spine.interval_start_utc not in (select distinct stored.interval_start_utc from {{ previous }} as stored)
 ),
 
+attributed_work as (
+    select queue_id, channel from {{ ref('int_kpi_work_split_by_interval') }} where is_attributed
+),
+
 queue_channels as (
-    select queue_id, channel from {{ ref('stg_seeds__queues') }}
-    union
-    select queue_id, channel from {{ ref('int_contacts_assigned') }} where queue_id is not null
-    union
-    select queue_id, channel from {{ ref('fct_contacts') }} where queue_id is not null
-    union
-    select queue_id, channel from {{ ref('int_kpi_work_split_by_interval') }} where queue_id is not null
+    {{ asyncwfm.kpi_queue_channels(ref('stg_seeds__queues'), ref('int_contacts_assigned'), ref('fct_contacts'),
+                                   'attributed_work') }}
 ),
 
 grid_grew as (

@@ -10,10 +10,10 @@
     whole. Empty in a full build. DECISIONLOG "Incremental refresh".
 #}
 -- depends_on: {{ ref('int_refresh_threads') }}, {{ ref('int_journeys_linked') }}
-{%- set previous = asyncwfm.previous_relation('intermediate', 'int_contacts_assigned') %}
-{%- set previous_responses = asyncwfm.previous_relation('intermediate', 'int_responses_measured') %}
+{%- set previous = asyncwfm.previous_build_of('int_contacts_assigned') %}
+{%- set previous_responses = asyncwfm.previous_build_of('int_responses_measured') %}
 
-{%- if asyncwfm.refresh_is_incremental(previous) and asyncwfm.refresh_is_incremental(previous_responses) %}
+{%- if previous is not none and previous_responses is not none %}
 
 with
 

@@ -6,9 +6,9 @@
     agent: touching counts as overlapping). Empty in a full build. DECISIONLOG "Incremental refresh".
 #}
 -- depends_on: {{ ref('int_refresh_segments') }}, {{ ref('int_work_attributed') }}
-{%- set previous = asyncwfm.previous_relation('intermediate', 'int_work_apportioned') %}
+{%- set previous = asyncwfm.previous_build_of('int_work_apportioned') %}
 
-{%- if asyncwfm.refresh_is_incremental(previous) %}
+{%- if previous is not none %}
 
 with
 

@@ -7,9 +7,9 @@
     DECISIONLOG "Incremental refresh".
 #}
 -- depends_on: {{ ref('int_refresh_journeys') }}, {{ ref('int_contacts_assigned') }}, {{ ref('stg_agent_activity__segments') }}, {{ ref('stg_voice__calls') }}
-{%- set previous = asyncwfm.previous_relation('intermediate', 'int_work_attributed') %}
+{%- set previous = asyncwfm.previous_build_of('int_work_attributed') %}
 
-{%- if asyncwfm.refresh_is_incremental(previous) %}
+{%- if previous is not none %}
 
 with
 

@@ -6,13 +6,13 @@
     See macros/incremental/refresh_scope.sql and DECISIONLOG "Incremental refresh".
 #}
 -- depends_on: {{ ref('int_threads_assigned') }}, {{ ref('stg_chat__events') }}, {{ ref('int_refresh_state') }}
-{%- set previous = asyncwfm.previous_relation('intermediate', 'int_sessions_split') %}
+{%- set previous = asyncwfm.previous_build_of('int_sessions_split') %}
 {%- set columns = [
     'channel', 'message_id', 'item_id', 'queue_id', 'direction', 'sender_role', 'agent_id', 'customer_key',
     'customer_id', 'occurred_at', 'ended_at', 'answered_at', 'is_abandoned', 'is_agent_response', 'thread_id'
 ] %}
 
-{%- if asyncwfm.refresh_is_incremental(previous) %}
+{%- if previous is not none %}
 
 with
 

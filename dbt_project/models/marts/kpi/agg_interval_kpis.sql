@@ -54,13 +54,7 @@ data_end as (
 ),
 
 queue_channels as (
-    select queue_id, channel from queues
-    union
-    select queue_id, channel from messages where queue_id is not null
-    union
-    select queue_id, channel from contacts where queue_id is not null
-    union
-    select queue_id, channel from work where queue_id is not null
+    {{ asyncwfm.kpi_queue_channels('queues', 'messages', 'contacts', 'work') }}
 ),
 
 grid as (

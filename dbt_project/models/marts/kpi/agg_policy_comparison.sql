@@ -18,12 +18,7 @@
     {'approach': 'thread/elapsed', 'unit': 'thread', 'key': 'thread_id', 'channel': 'channel', 'basis': 'elapsed'},
     {'approach': 'journey/active', 'unit': 'journey', 'key': 'journey_id', 'channel': 'journey_channel', 'basis': 'active'},
 ] %}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ asyncwfm.delete_refreshed_rows('contact_date', ref('int_refresh_days'), 'interval_date') }}",
-) }}
+{{ asyncwfm.refresh_by_scope('contact_date', 'int_refresh_days', scope_column='interval_date') }}
 {#- incremental (issue 9): the days of int_refresh_days are deleted and rebuilt. A unit's day is the day of one of
     its events, and a unit lies inside one journey: the journeys with an event on those days hold every unit of
     those days, whole. #}
